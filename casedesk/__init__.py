@@ -1,0 +1,1 @@
+"""Casedesk: a support desk for software vendors with contract customers."""

@@ -1,0 +1,48 @@
+"""Permission-scoped getters for cases; a contact never reaches another organization's data."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from casedesk.accounts.models import User
+from casedesk.cases.models import Attachment, Case, Message
+from casedesk.core.errors import NotFound
+from casedesk.customers.access import contact_for_user
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    if user.is_authenticated and user.is_agent:
+        return Case.objects.all()
+    contact = contact_for_user(user)
+    if contact is None:
+        return Case.objects.none()
+    return Case.objects.filter(organization_id=contact.organization_id)
+
+
+def messages_visible_to(user: User, case: Case) -> QuerySet[Message]:
+    messages = Message.objects.filter(case=case)
+    if not (user.is_authenticated and user.is_agent):
+        messages = messages.filter(kind=Message.Kind.REPLY)
+    return messages
+
+
+def access_case(*, user: User, number: str, for_update: bool = False) -> Case:
+    cases = cases_visible_to(user)
+    if for_update:
+        cases = cases.select_for_update()
+    case = cases.filter(number=number).first()
+    if case is None:
+        raise NotFound(_("Case %(number)s was not found.") % {"number": number})
+    return case
+
+
+def access_attachment(*, user: User, attachment_id: int) -> Attachment:
+    visible = Attachment.objects.filter(case__in=cases_visible_to(user))
+    if not (user.is_authenticated and user.is_agent):
+        # Files on internal notes stay internal.
+        visible = visible.exclude(message__kind=Message.Kind.NOTE)
+    attachment = visible.select_related("case").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(_("The file was not found."))
+    return attachment

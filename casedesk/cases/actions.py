@@ -1,0 +1,385 @@
+"""Every write to a case. One transaction each; mail and jobs only after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from casedesk.accounts.models import User
+from casedesk.cases import lifecycle, tasks
+from casedesk.cases.attachments import Upload, delete_stored, store_upload, validate_upload
+from casedesk.cases.events import record_case_event
+from casedesk.cases.intake import clean_intake_data
+from casedesk.cases.models import (
+    Attachment,
+    Case,
+    Category,
+    Channel,
+    Message,
+    Severity,
+    Status,
+    queue_class_for,
+)
+from casedesk.cases.numbering import allocate_case_number
+from casedesk.core import clock
+from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
+from casedesk.customers.access import contact_for_user
+from casedesk.customers.entitlement import check_may_open_case
+from casedesk.customers.models import Contact, Organization, Product, Site
+
+# A customer writing on a case that waits for them, or that they thought was solved,
+# puts it back in the agents' hands.
+REOPENED_BY_CUSTOMER_REPLY = frozenset(
+    {Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED, Status.CLOSED, Status.ON_HOLD}
+)
+
+
+def _check_actor_on_case(actor: User, case: Case) -> Contact | None:
+    """Return the acting contact (None for agents); outsiders get 'not found'."""
+    if actor.is_agent:
+        return None
+    contact = contact_for_user(actor)
+    if contact is None or contact.organization_id != case.organization_id:
+        raise NotFound(_("Case %(number)s was not found.") % {"number": case.number})
+    return contact
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _validate_uploads(uploads: Sequence[Upload]) -> list[tuple[Upload, str, str]]:
+    return [(u, *validate_upload(u)) for u in uploads]
+
+
+def _attach(
+    *, case: Case, message: Message, actor: User, checked: list[tuple[Upload, str, str]],
+    stored: list[str],
+) -> None:
+    for upload, name, content_type in checked:
+        path = store_upload(upload)
+        stored.append(path)
+        Attachment.objects.create(
+            case=case, message=message, file=path, filename=name, content_type=content_type,
+            size=upload.size, uploaded_by=actor, created_at=message.created_at,
+        )
+        record_case_event(case=case, actor=actor, kind="attachment_added", new=name)
+
+
+def _next_rank(organization_id: int) -> int:
+    top = (
+        Case.objects.filter(organization_id=organization_id)
+        .exclude(status=Status.CLOSED)
+        .aggregate(m=Max("rank"))["m"]
+    )
+    return (top or 0) + 1
+
+
+def do_create_case(
+    *,
+    actor: User,
+    requester: Contact,
+    product: Product,
+    subject: str,
+    description: str,
+    category: str,
+    severity: int,
+    channel: str = Channel.PORTAL,
+    intake_data: Mapping[str, str] | None = None,
+    uploads: Sequence[Upload] = (),
+    site: Site | None = None,
+) -> Case:
+    if not actor.is_agent and contact_for_user(actor) != requester:
+        raise PermissionDenied(_("You can only open cases in your own name."))
+    subject, description = subject.strip(), description.strip()
+    if not subject or not description:
+        raise DomainError(
+            _("Please give the case a subject and a description."),
+            code=ErrorCode.INVALID_INPUT,
+        )
+    if category not in Category.values or severity not in Severity.values:
+        raise DomainError(_("Unknown category or severity."), code=ErrorCode.INVALID_INPUT)
+    if site is not None and site.organization_id != requester.organization_id:
+        raise DomainError(_("Unknown site."), code=ErrorCode.INVALID_INPUT)
+    now = clock.now()
+    check_may_open_case(requester, product, now.date())
+    cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
+    checked = _validate_uploads(uploads)
+    stored: list[str] = []
+    try:
+        with transaction.atomic(durable=True):
+            case = Case.objects.create(
+                number=allocate_case_number(now),
+                organization_id=requester.organization_id,
+                product=product,
+                site=site,
+                requester=requester,
+                subject=subject[:250],
+                category=category,
+                severity=severity,
+                queue_class=queue_class_for(severity),
+                rank=_next_rank(requester.organization_id),
+                intake_data=cleaned,
+                channel=channel,
+                created_at=now,
+                updated_at=now,
+            )
+            message = Message.objects.create(
+                case=case, author=actor, author_contact=requester, kind=Message.Kind.REPLY,
+                channel=channel, body=description, created_at=now,
+            )
+            record_case_event(
+                case=case, actor=actor, kind="created", new=case.number,
+                data={"channel": channel, "severity": severity, "category": category},
+            )
+            _attach(case=case, message=message, actor=actor, checked=checked, stored=stored)
+            transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk))
+    except BaseException:
+        delete_stored(stored)
+        raise
+    return case
+
+
+def do_add_message(
+    *,
+    actor: User,
+    case: Case,
+    body: str,
+    kind: str = Message.Kind.REPLY,
+    channel: str = Channel.PORTAL,
+    uploads: Sequence[Upload] = (),
+    then_status: str | None = None,
+) -> Message:
+    """Add a reply or note; an agent may set the next status in the same step."""
+    contact = _check_actor_on_case(actor, case)
+    if contact is not None and then_status:
+        raise PermissionDenied(_("Only the support team can set this status."))
+    if contact is not None and kind != Message.Kind.REPLY:
+        raise PermissionDenied(_("Only the support team can write internal notes."))
+    body = body.strip()
+    if not body and not uploads:
+        raise DomainError(_("The message is empty."), code=ErrorCode.INVALID_INPUT)
+    checked = _validate_uploads(uploads)
+    stored: list[str] = []
+    try:
+        with transaction.atomic(durable=True):
+            case = _lock(case)
+            now = clock.now()
+            message = Message.objects.create(
+                case=case, author=actor, author_contact=contact, kind=kind, channel=channel,
+                body=body, created_at=now,
+            )
+            record_case_event(
+                case=case, actor=actor, kind="note_added" if kind == "note" else "reply_added",
+                data={"message": message.pk, "channel": channel},
+            )
+            _attach(case=case, message=message, actor=actor, checked=checked, stored=stored)
+            if contact is not None and case.status in REOPENED_BY_CUSTOMER_REPLY:
+                _set_status(case, Status.OPEN, actor=actor, reason="customer_reply")
+            elif contact is None and kind == Message.Kind.REPLY and case.status == Status.NEW:
+                _set_status(case, Status.OPEN, actor=actor, reason="agent_reply")
+            if then_status and then_status != case.status:
+                lifecycle.check_transition(case.status, then_status, is_agent=True,
+                                           on_behalf_of_customer=False)
+                _set_status(case, then_status, actor=actor)
+            case.updated_at = now
+            case.save(update_fields=["status", "closed_at", "rank", "updated_at"])
+            if kind == Message.Kind.REPLY and contact is None:
+                transaction.on_commit(lambda: tasks.send_reply_notification(message.pk))
+    except BaseException:
+        delete_stored(stored)
+        raise
+    return message
+
+
+def _set_status(
+    case: Case, status: str, *, actor: User, on_behalf_of_customer: bool = False,
+    reason: str = "",
+) -> None:
+    old = case.status
+    if old == Status.CLOSED:
+        case.closed_at = None
+        case.rank = _next_rank(case.organization_id)
+    case.status = status
+    if status == Status.CLOSED:
+        case.closed_at = clock.now()
+    record_case_event(
+        case=case, actor=actor, kind="status_changed", field="status", old=old, new=status,
+        on_behalf_of_customer=on_behalf_of_customer, data={"reason": reason} if reason else None,
+    )
+
+
+def do_change_case_status(
+    *, actor: User, case: Case, status: str, on_behalf_of_customer: bool = False
+) -> Case:
+    contact = _check_actor_on_case(actor, case)
+    with transaction.atomic(durable=True):
+        case = _lock(case)
+        if status == case.status:
+            return case
+        lifecycle.check_transition(
+            case.status, status, is_agent=contact is None,
+            on_behalf_of_customer=on_behalf_of_customer,
+        )
+        _set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
+        case.updated_at = clock.now()
+        case.save(update_fields=["status", "closed_at", "rank", "updated_at"])
+    return case
+
+
+def _require_agent(actor: User) -> None:
+    if not actor.is_agent:
+        raise PermissionDenied(_("Only the support team can change this."))
+
+
+def _apply_assignee(case: Case, actor: User, assignee: User | None) -> bool:
+    if assignee is not None and not assignee.is_agent:
+        raise DomainError(_("Cases can only be assigned to agents."), code=ErrorCode.INVALID_INPUT)
+    if case.assignee_id == (assignee.pk if assignee else None):
+        return False
+    old = case.assignee
+    case.assignee = assignee
+    record_case_event(case=case, actor=actor, kind="assigned", field="assignee",
+                      old=old, new=assignee)
+    return True
+
+
+def _apply_severity(case: Case, actor: User, severity: int) -> bool:
+    if severity not in Severity.values:
+        raise DomainError(_("Unknown severity."), code=ErrorCode.INVALID_INPUT)
+    if case.severity == severity:
+        return False
+    old = case.severity
+    case.severity = severity
+    case.queue_class = queue_class_for(severity)
+    record_case_event(case=case, actor=actor, kind="severity_changed", field="severity",
+                      old=old, new=severity)
+    return True
+
+
+def _apply_category(case: Case, actor: User, category: str) -> bool:
+    if category not in Category.values:
+        raise DomainError(_("Unknown category."), code=ErrorCode.INVALID_INPUT)
+    if case.category == category:
+        return False
+    old = case.category
+    case.category = category
+    record_case_event(case=case, actor=actor, kind="category_changed", field="category",
+                      old=old, new=category)
+    return True
+
+
+UPDATABLE_FIELDS = [
+    "assignee", "severity", "queue_class", "category", "status", "closed_at", "rank",
+    "updated_at",
+]
+
+
+def do_update_case(
+    *,
+    actor: User,
+    case: Case,
+    assignee: User | None,
+    severity: int,
+    category: str,
+    status: str,
+    on_behalf_of_customer: bool = False,
+) -> Case:
+    """The desk's case form: all changes or none."""
+    _require_agent(actor)
+    with transaction.atomic(durable=True):
+        case = _lock(case)
+        changed = _apply_assignee(case, actor, assignee)
+        changed |= _apply_severity(case, actor, severity)
+        changed |= _apply_category(case, actor, category)
+        if status != case.status:
+            lifecycle.check_transition(case.status, status, is_agent=True,
+                                       on_behalf_of_customer=on_behalf_of_customer)
+            _set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
+            changed = True
+        if changed:
+            case.updated_at = clock.now()
+            case.save(update_fields=UPDATABLE_FIELDS)
+    return case
+
+
+def do_assign_case(*, actor: User, case: Case, assignee: User | None) -> Case:
+    _require_agent(actor)
+    with transaction.atomic(durable=True):
+        case = _lock(case)
+        if _apply_assignee(case, actor, assignee):
+            case.updated_at = clock.now()
+            case.save(update_fields=["assignee", "updated_at"])
+    return case
+
+
+def do_change_case_severity(*, actor: User, case: Case, severity: int) -> Case:
+    _require_agent(actor)
+    with transaction.atomic(durable=True):
+        case = _lock(case)
+        if _apply_severity(case, actor, severity):
+            case.updated_at = clock.now()
+            case.save(update_fields=["severity", "queue_class", "updated_at"])
+    return case
+
+
+def do_change_case_category(*, actor: User, case: Case, category: str) -> Case:
+    _require_agent(actor)
+    with transaction.atomic(durable=True):
+        case = _lock(case)
+        if _apply_category(case, actor, category):
+            case.updated_at = clock.now()
+            case.save(update_fields=["category", "updated_at"])
+    return case
+
+
+def _apply_order(actor: User, ordered: list[Case]) -> None:
+    for position, case in enumerate(ordered, start=1):
+        if case.rank != position:
+            record_case_event(case=case, actor=actor, kind="rank_changed", field="rank",
+                              old=case.rank, new=position)
+            case.rank = position
+            case.save(update_fields=["rank"])
+
+
+def _open_cases_locked(organization_id: int) -> list[Case]:
+    return list(
+        Case.objects.select_for_update()
+        .filter(organization_id=organization_id)
+        .exclude(status=Status.CLOSED)
+        .order_by("rank", "id")
+    )
+
+
+def do_move_case_rank(*, actor: User, case: Case, direction: Literal["up", "down"]) -> None:
+    """Swap a case with its neighbour in the organization's own priority order."""
+    _check_actor_on_case(actor, case)
+    with transaction.atomic(durable=True):
+        ordered = _open_cases_locked(case.organization_id)
+        index = next((i for i, c in enumerate(ordered) if c.pk == case.pk), None)
+        if index is None:
+            raise DomainError(_("Closed cases have no rank."), code=ErrorCode.CONFLICT)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(ordered):
+            ordered[index], ordered[other] = ordered[other], ordered[index]
+        _apply_order(actor, ordered)
+
+
+def do_set_case_order(*, actor: User, organization: Organization, numbers: Sequence[str]) -> None:
+    """Put the organization's open cases in the given order (drag and drop)."""
+    contact = contact_for_user(actor)
+    if not actor.is_agent and (contact is None or contact.organization_id != organization.pk):
+        raise NotFound(_("Not found."))
+    with transaction.atomic(durable=True):
+        ordered = _open_cases_locked(organization.pk)
+        by_number = {c.number: c for c in ordered}
+        if len(set(numbers)) != len(numbers) or set(numbers) != set(by_number):
+            raise DomainError(
+                _("The list of cases has changed; please reload and try again."),
+                code=ErrorCode.CONFLICT,
+            )
+        _apply_order(actor, [by_number[n] for n in numbers])

@@ -1,0 +1,84 @@
+"""Reads for the portal, the desk and the API: index-backed, keyset-paginated, no N+1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from casedesk.accounts.models import User
+from casedesk.cases.access import cases_visible_to, messages_visible_to
+from casedesk.cases.models import Attachment, Case, CaseEvent, Message, Status
+from casedesk.core.keyset import Page, paginate
+from casedesk.customers.models import Contact
+
+QUEUE_ORDER = ("queue_class", "queue_due_at", "rank", "id")
+RECENT_ORDER = ("-updated_at", "-id")
+RANK_ORDER = ("rank", "id")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    product: int | None = None
+    organization: int | None = None
+    status: str | None = None
+    assignee: int | None = None
+    unassigned: bool = False
+    severity: int | None = None
+
+
+def _with_list_relations(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related("organization", "product", "assignee", "requester")
+
+
+def desk_queue(
+    *, user: User, filters: QueueFilters, cursor: str | None, size: int = 50
+) -> Page[Case]:
+    qs = cases_visible_to(user)
+    if filters.status == Status.CLOSED:
+        qs, ordering = qs.filter(status=Status.CLOSED), RECENT_ORDER
+    else:
+        qs, ordering = qs.exclude(status=Status.CLOSED), QUEUE_ORDER
+        if filters.status:
+            qs = qs.filter(status=filters.status)
+    if filters.product:
+        qs = qs.filter(product_id=filters.product)
+    if filters.organization:
+        qs = qs.filter(organization_id=filters.organization)
+    if filters.unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee_id=filters.assignee)
+    if filters.severity:
+        qs = qs.filter(severity=filters.severity)
+    return paginate(_with_list_relations(qs), ordering=ordering, cursor=cursor, size=size)
+
+
+def portal_open_cases(*, user: User, contact: Contact) -> list[Case]:
+    qs = cases_visible_to(user).filter(organization_id=contact.organization_id)
+    return list(
+        _with_list_relations(qs.exclude(status=Status.CLOSED)).order_by(*RANK_ORDER)[:500]
+    )
+
+
+def portal_closed_cases(
+    *, user: User, contact: Contact, cursor: str | None, size: int = 25
+) -> Page[Case]:
+    qs = cases_visible_to(user).filter(
+        organization_id=contact.organization_id, status=Status.CLOSED
+    )
+    return paginate(_with_list_relations(qs), ordering=RECENT_ORDER, cursor=cursor, size=size)
+
+
+def case_thread(*, user: User, case: Case) -> list[Message]:
+    attachments = Attachment.objects.order_by("id")
+    return list(
+        messages_visible_to(user, case)
+        .select_related("author", "author_contact")
+        .prefetch_related(Prefetch("attachments", queryset=attachments))
+        .order_by("created_at", "id")
+    )
+
+
+def case_events(*, case: Case) -> list[CaseEvent]:
+    return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("id"))

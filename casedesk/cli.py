@@ -1,0 +1,98 @@
+"""The `casedesk` command: serve, worker, demo, manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(args: Sequence[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["casedesk manage", *args])
+    return 0
+
+
+def _serve(host: str, port: int, web_workers: int) -> int:
+    """Run web, worker and scheduler together; stop all when one stops."""
+    _manage(["migrate", "--noinput", "-v", "0"])
+    python = sys.executable
+    children = [
+        subprocess.Popen([  # noqa: S603
+            python, "-m", "gunicorn", "casedesk.wsgi:application",
+            "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", "4",
+            "--access-logfile", "-",
+        ]),
+        # The Huey consumer runs the background jobs and, with -s, the periodic scheduler.
+        subprocess.Popen([python, "-m", "casedesk.cli", "worker"]),  # noqa: S603
+    ]
+    print(f"Casedesk is serving on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return max((child.returncode or 0) for child in children)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="casedesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then run web + worker + scheduler")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--web-workers", type=int, default=2)
+    sub.add_parser("worker", help="run the background worker and scheduler (Huey)")
+    demo = sub.add_parser("demo", help="load demo data (safe to run again)")
+    demo.add_argument("--quiet", action="store_true")
+    sub.add_parser("manage", help="Django's manage.py commands", add_help=False)
+    if args and args[0] == "manage":
+        return _manage(args[1:])
+    ns = parser.parse_args(args)
+    if ns.command == "serve":
+        return _serve(ns.host, ns.port, ns.web_workers)
+    if ns.command == "worker":
+        return _manage(["run_huey", "--workers", "2", "--worker-type", "thread"])
+    if ns.command == "demo":
+        _setup_django()
+        from casedesk.demo import load_demo
+
+        logins = load_demo()
+        if not ns.quiet:
+            print("Demo data is loaded. Sign in at http://127.0.0.1:8000/ with:")
+            for email, role in logins:
+                print(f"  {role:<28} {email:<28} password: demo")
+        return 0
+    parser.error(f"unknown command {ns.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

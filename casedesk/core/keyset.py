@@ -1,0 +1,72 @@
+"""Keyset (cursor) pagination: pages cost the same at row 10 and row 1,000,000.
+
+The ordering must be unique (end it with the primary key) and each field must be a
+non-null column of the model, so that the page filter can use the matching index.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from casedesk.core.errors import DomainError, ErrorCode
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    items: list[M]
+    next_cursor: str | None
+
+
+def _encode(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(model: type[Model], ordering: Sequence[str], cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(raw, list) or len(raw) != len(ordering):
+            raise ValueError
+        return [
+            model._meta.get_field(name.lstrip("-")).to_python(value)
+            for name, value in zip(ordering, raw, strict=True)
+        ]
+    except (ValueError, TypeError, binascii.Error, ValidationError) as exc:
+        raise DomainError(_("The page cursor is invalid."), code=ErrorCode.INVALID_INPUT) from exc
+
+
+def _after(ordering: Sequence[str], values: list[Any]) -> Q:
+    condition = Q(pk__in=[])
+    for i, name in enumerate(ordering):
+        field = name.lstrip("-")
+        op = "lt" if name.startswith("-") else "gt"
+        equal = {ordering[j].lstrip("-"): values[j] for j in range(i)}
+        condition |= Q(**equal, **{f"{field}__{op}": values[i]})
+    return condition
+
+
+def paginate(
+    queryset: QuerySet[M], *, ordering: Sequence[str], cursor: str | None, size: int
+) -> Page[M]:
+    qs = queryset.order_by(*ordering)
+    if cursor:
+        qs = qs.filter(_after(ordering, _decode(queryset.model, ordering, cursor)))
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    next_cursor = None
+    if len(rows) > size:
+        last = items[-1]
+        next_cursor = _encode([getattr(last, name.lstrip("-")) for name in ordering])
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from casedesk.customers.models import Contact, ContactRole, Contract, Organization, Product, Site
+
+
+class SiteInline(admin.TabularInline[Site, Organization]):
+    model = Site
+    extra = 0
+
+
+class ContractInline(admin.TabularInline[Contract, Organization]):
+    model = Contract
+    extra = 0
+    filter_horizontal = ("products",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
+    list_display = ("name", "country", "language", "time_zone")
+    list_filter = ("country", "language")
+    search_fields = ("name",)
+    inlines = (SiteInline, ContractInline)
+
+
+class ContactRoleInline(admin.TabularInline[ContactRole, Contact]):
+    model = ContactRole
+    extra = 0
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin[Contact]):
+    list_display = ("name", "email", "organization", "language", "is_active")
+    list_filter = ("is_active", "language", "organization")
+    search_fields = ("name", "email", "organization__name")
+    raw_id_fields = ("user",)
+    inlines = (ContactRoleInline,)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin[Product]):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin[Contract]):
+    list_display = ("organization", "support_level", "standing", "valid_from", "valid_to")
+    list_filter = ("support_level", "standing")
+    search_fields = ("organization__name",)
+    filter_horizontal = ("products",)

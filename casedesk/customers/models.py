@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    """A customer company of the vendor."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. NO"))
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Oslo")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A campus or location of an organization; each needs its own reference person."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = (
+            models.UniqueConstraint(fields=("organization", "name"), name="site_unique_name"),
+        )
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return f"{self.organization} – {self.name}"
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    docs_url = models.URLField(_("documentation URL"), blank=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person at a customer organization. Only designated contacts may open cases."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contacts"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), unique=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class ContactRole(models.Model):
+    class Role(models.TextChoices):
+        REFERENCE = "reference", _("Reference person (site)")
+        GENERAL = "general", _("General contact")
+        TECHNICAL = "technical", _("Technical contact")
+        RESPONSIBLE = "responsible", _("Responsible person (product)")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact role")
+        verbose_name_plural = _("contact roles")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("contact", "role", "site", "product"), name="contactrole_unique"
+            ),
+            # A reference person is named per site, a responsible person per product.
+            models.CheckConstraint(
+                condition=~Q(role="reference") | Q(site__isnull=False),
+                name="contactrole_reference_has_site",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="responsible") | Q(product__isnull=False),
+                name="contactrole_responsible_has_product",
+            ),
+        )
+
+    def __str__(self) -> str:
+        scope = self.site or self.product
+        label = self.get_role_display()
+        return f"{label} ({scope})" if scope else str(label)
+
+
+class Contract(models.Model):
+    class SupportLevel(models.TextChoices):
+        STANDARD = "standard", _("Standard (opening hours)")
+        ALWAYS = "24/7", _("24/7")
+
+    class Standing(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended (unpaid invoices)")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contracts"
+    )
+    products = models.ManyToManyField(Product, related_name="contracts")
+    support_level = models.CharField(
+        _("support level"), max_length=10, choices=SupportLevel.choices, default="standard"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    standing = models.CharField(
+        _("standing"), max_length=10, choices=Standing.choices, default="active"
+    )
+
+    class Meta:
+        ordering = ("-valid_from",)
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="contract_valid_range",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.get_support_level_display()} {self.valid_from}"
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -1,0 +1,113 @@
+"""Agent pages: the queue and the case workspace."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casedesk.cases import actions, lifecycle, queries
+from casedesk.cases.access import access_case
+from casedesk.cases.models import Case, Channel
+from casedesk.core.errors import DomainError
+from casedesk.core.uploads import uploads_from
+from casedesk.core.views import current_user
+from casedesk.customers.access import require_agent
+from casedesk.desk.forms import AgentReplyForm, CaseUpdateForm, QueueFilterForm
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = require_agent(current_user(request))
+    form = QueueFilterForm(request.GET or None)
+    filters = queries.QueueFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        assignee = data.get("assignee") or ""
+        filters = queries.QueueFilters(
+            product=data["product"].pk if data.get("product") else None,
+            organization=data["organization"].pk if data.get("organization") else None,
+            status=data.get("status") or None,
+            assignee=int(assignee) if assignee.isdigit() else None,
+            unassigned=assignee == "none",
+            severity=data.get("severity"),
+        )
+    page = queries.desk_queue(user=user, filters=filters, cursor=request.GET.get("after"))
+    params = request.GET.copy()
+    params.pop("after", None)
+    return render(request, "desk/queue.html", {
+        "form": form, "page": page, "params": params.urlencode(),
+    })
+
+
+def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str, object]:
+    user = current_user(request)
+    return {
+        "case": case,
+        "thread": queries.case_thread(user=user, case=case),
+        "events": queries.case_events(case=case),
+        "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
+        "update_form": extra.pop("update_form", None) or CaseUpdateForm(initial={
+            "assignee": case.assignee_id, "status": case.status, "severity": case.severity,
+            "category": case.category,
+        }),
+        "targets": lifecycle.allowed_targets(case.status, is_agent=True),
+        **extra,
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = require_agent(current_user(request))
+    case = access_case(user=user, number=number)
+    return render(request, "desk/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, number: str) -> HttpResponse:
+    user = require_agent(current_user(request))
+    case = access_case(user=user, number=number)
+    form = AgentReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_add_message(
+                actor=user, case=case, body=form.cleaned_data["body"],
+                kind=form.cleaned_data["kind"], channel=Channel.PORTAL,
+                uploads=uploads_from(request),
+                then_status=form.cleaned_data["then_status"] or None,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("desk:case", number=number)
+    return render(request, "desk/case_detail.html",
+                  _case_context(request, case, reply_form=form), status=422)
+
+
+@login_required
+@require_POST
+def update(request: HttpRequest, number: str) -> HttpResponse:
+    user = require_agent(current_user(request))
+    case = access_case(user=user, number=number)
+    form = CaseUpdateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_update_case(
+                actor=user, case=case, assignee=data["assignee"], severity=data["severity"],
+                category=data["category"], status=data["status"],
+                on_behalf_of_customer=data["on_behalf_of_customer"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Case updated."))
+            return redirect("desk:case", number=number)
+    case.refresh_from_db()
+    return render(request, "desk/case_detail.html",
+                  _case_context(request, case, update_form=form), status=409)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from casedesk.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.case_list, name="cases"),
+    path("cases/new/", views.new_case, name="new_case"),
+    path("cases/order/", views.set_order, name="set_order"),
+    path("cases/<str:number>/", views.case_detail, name="case"),
+    path("cases/<str:number>/close/", views.close_case, name="close"),
+    path("cases/<str:number>/reopen/", views.reopen_case, name="reopen"),
+    path("cases/<str:number>/move/", views.move_case, name="move"),
+]

@@ -1,0 +1,166 @@
+"""Customer pages: views only translate HTTP to actions and queries."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casedesk.cases import actions, lifecycle, queries
+from casedesk.cases.access import access_case
+from casedesk.cases.intake import intake_fields_for
+from casedesk.cases.models import Channel, IntakeField, Status
+from casedesk.core import clock
+from casedesk.core.errors import DomainError, ErrorCode
+from casedesk.core.uploads import uploads_from
+from casedesk.core.views import current_user
+from casedesk.customers.access import require_contact
+from casedesk.customers.entitlement import covered_products
+from casedesk.customers.models import Site
+from casedesk.portal.forms import INTAKE_PREFIX, NewCaseForm, ReplyForm
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    contact = require_contact(user)
+    closed = queries.portal_closed_cases(
+        user=user, contact=contact, cursor=request.GET.get("after")
+    )
+    return render(request, "portal/case_list.html", {
+        "contact": contact,
+        "open_cases": queries.portal_open_cases(user=user, contact=contact),
+        "closed": closed,
+    })
+
+
+def _open_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    contact = require_contact(user)
+    return render(request, "portal/_open_cases.html", {
+        "open_cases": queries.portal_open_cases(user=user, contact=contact),
+    })
+
+
+def _intake_fields(request: HttpRequest, products: object, product_id: str | None) -> list[IntakeField]:
+    if not product_id or not product_id.isdigit():
+        return []
+    product = products.filter(pk=int(product_id)).first()  # type: ignore[attr-defined]
+    return intake_fields_for(product) if product else []
+
+
+@login_required
+def new_case(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    contact = require_contact(user)
+    products = covered_products(contact, clock.now().date())
+    sites = Site.objects.filter(organization_id=contact.organization_id)
+    data = request.POST if request.method == "POST" else None
+    product_id = (data or request.GET).get("product")
+    form = NewCaseForm(
+        data, products=products, sites=sites,
+        intake_fields=_intake_fields(request, products, product_id),
+    )
+    if request.headers.get("HX-Request") and request.method == "GET":
+        return render(request, "portal/_intake_fields.html", {"form": form})
+    if data is not None and form.is_valid():
+        try:
+            case = actions.do_create_case(
+                actor=user, requester=contact, product=form.cleaned_data["product"],
+                site=form.cleaned_data.get("site"), subject=form.cleaned_data["subject"],
+                description=form.cleaned_data["description"],
+                category=form.cleaned_data["category"], severity=form.cleaned_data["severity"],
+                channel=Channel.PORTAL, intake_data=form.intake_data(),
+                uploads=uploads_from(request),
+            )
+        except DomainError as error:
+            _add_domain_error(form, error)
+        else:
+            messages.success(request, _("Case %(number)s was created.") % {"number": case.number})
+            return redirect("portal:case", number=case.number)
+    return render(request, "portal/new_case.html", {
+        "form": form, "contact": contact, "no_products": not products.exists(),
+    })
+
+
+def _add_domain_error(form: NewCaseForm | ReplyForm, error: DomainError) -> None:
+    if error.code == ErrorCode.MISSING_REQUIRED_FIELD:
+        for key, text in error.details.items():
+            name = INTAKE_PREFIX + key
+            form.add_error(name if name in form.fields else None, text)
+    form.add_error(None, error.message)
+
+
+@login_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = current_user(request)
+    contact = require_contact(user)
+    case = access_case(user=user, number=number)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_add_message(
+                actor=user, case=case, body=form.cleaned_data["body"], channel=Channel.PORTAL,
+                uploads=uploads_from(request),
+            )
+        except DomainError as error:
+            _add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your reply was sent."))
+            return redirect("portal:case", number=case.number)
+    return render(request, "portal/case_detail.html", {
+        "contact": contact, "case": case, "form": form,
+        "thread": queries.case_thread(user=user, case=case),
+        "can_close": Status.CLOSED in lifecycle.allowed_targets(case.status, is_agent=False),
+        "can_reopen": case.status in (Status.SOLUTION_PROPOSED, Status.CLOSED),
+    })
+
+
+@login_required
+@require_POST
+def close_case(request: HttpRequest, number: str) -> HttpResponse:
+    user = current_user(request)
+    case = access_case(user=user, number=number)
+    actions.do_change_case_status(actor=user, case=case, status=Status.CLOSED)
+    messages.success(request, _("Case %(number)s is closed. Thank you!") % {"number": number})
+    return redirect("portal:case", number=number)
+
+
+@login_required
+@require_POST
+def reopen_case(request: HttpRequest, number: str) -> HttpResponse:
+    user = current_user(request)
+    case = access_case(user=user, number=number)
+    actions.do_change_case_status(actor=user, case=case, status=Status.OPEN)
+    messages.success(request, _("We will look at case %(number)s again.") % {"number": number})
+    return redirect("portal:case", number=number)
+
+
+@login_required
+@require_POST
+def move_case(request: HttpRequest, number: str) -> HttpResponse:
+    user = current_user(request)
+    case = access_case(user=user, number=number)
+    direction: Literal["up", "down"] = "up" if request.POST.get("direction") == "up" else "down"
+    actions.do_move_case_rank(actor=user, case=case, direction=direction)
+    if request.headers.get("HX-Request"):
+        return _open_list(request)
+    return redirect("portal:cases")
+
+
+@login_required
+@require_POST
+def set_order(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    contact = require_contact(user)
+    actions.do_set_case_order(
+        actor=user, organization=contact.organization, numbers=request.POST.getlist("case")
+    )
+    if request.headers.get("HX-Request"):
+        return _open_list(request)
+    return redirect("portal:cases")
