@@ -24,10 +24,11 @@ test: install
 	$(BIN)/python scripts/test.py
 
 lint: install
-	$(BIN)/ruff check casedesk tests bench
-	$(BIN)/ruff format --check casedesk tests bench
+	$(BIN)/ruff check casedesk tests bench scripts
+	$(BIN)/ruff format --check casedesk tests bench scripts
 	$(BIN)/mypy casedesk
 	$(BIN)/casedesk manage makemigrations --check --dry-run -v 1
+	$(BIN)/python scripts/check_translations.py
 
 clean:
 	rm -rf $(VENV) var

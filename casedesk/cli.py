@@ -31,11 +31,22 @@ def _serve(host: str, port: int, web_workers: int) -> int:
     _manage(["migrate", "--noinput", "-v", "0"])
     python = sys.executable
     children = [
-        subprocess.Popen([  # noqa: S603
-            python, "-m", "gunicorn", "casedesk.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", "4",
-            "--access-logfile", "-",
-        ]),
+        subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "casedesk.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(web_workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ]
+        ),
         # The Huey consumer runs the background jobs and, with -s, the periodic scheduler.
         subprocess.Popen([python, "-m", "casedesk.cli", "worker"]),  # noqa: S603
     ]

@@ -48,32 +48,91 @@ PRODUCTS = (
 )
 
 ORGS = (
-    DemoOrg("Fjellvik Legesenter AS", "NO", "nb", "Europe/Oslo", "fjellvik.demo.test",
-            ("Sentrum", "Nordbyen"), ("Ingrid Bakken", "Ola Nordmo", "Kari Lunde", "Per Strand")),
-    DemoOrg("Lövholmen Vård AB", "SE", "sv", "Europe/Stockholm", "lovholmen.demo.test",
-            ("Huvudkontoret",), ("Anna Lindqvist", "Erik Sjöberg", "Maja Holm"),
-            level=Contract.SupportLevel.ALWAYS),
-    DemoOrg("Havnely Revision ApS", "DK", "da", "Europe/Copenhagen", "havnely.demo.test",
-            ("København",), ("Mette Kjær", "Søren Dahl", "Line Bech")),
-    DemoOrg("Zorggroep Lindewaard", "NL", "nl", "Europe/Amsterdam", "lindewaard.demo.test",
-            ("Locatie Oost", "Locatie West"), ("Sanne de Vries", "Joost Bakker", "Eva Smit")),
-    DemoOrg("Woonzorg Ter Brugge vzw", "BE", "nl", "Europe/Brussels", "terbrugge.demo.test",
-            ("Campus Noord",), ("Lies Peeters", "Tom Janssens", "An Maes"),
-            standing=Contract.Standing.SUSPENDED),
+    DemoOrg(
+        "Fjellvik Legesenter AS",
+        "NO",
+        "nb",
+        "Europe/Oslo",
+        "fjellvik.demo.test",
+        ("Sentrum", "Nordbyen"),
+        ("Ingrid Bakken", "Ola Nordmo", "Kari Lunde", "Per Strand"),
+    ),
+    DemoOrg(
+        "Lövholmen Vård AB",
+        "SE",
+        "sv",
+        "Europe/Stockholm",
+        "lovholmen.demo.test",
+        ("Huvudkontoret",),
+        ("Anna Lindqvist", "Erik Sjöberg", "Maja Holm"),
+        level=Contract.SupportLevel.ALWAYS,
+    ),
+    DemoOrg(
+        "Havnely Revision ApS",
+        "DK",
+        "da",
+        "Europe/Copenhagen",
+        "havnely.demo.test",
+        ("København",),
+        ("Mette Kjær", "Søren Dahl", "Line Bech"),
+    ),
+    DemoOrg(
+        "Zorggroep Lindewaard",
+        "NL",
+        "nl",
+        "Europe/Amsterdam",
+        "lindewaard.demo.test",
+        ("Locatie Oost", "Locatie West"),
+        ("Sanne de Vries", "Joost Bakker", "Eva Smit"),
+    ),
+    DemoOrg(
+        "Woonzorg Ter Brugge vzw",
+        "BE",
+        "nl",
+        "Europe/Brussels",
+        "terbrugge.demo.test",
+        ("Campus Noord",),
+        ("Lies Peeters", "Tom Janssens", "An Maes"),
+        standing=Contract.Standing.SUSPENDED,
+    ),
 )
 
 SUBJECTS = {
-    "en": ["Cannot print the monthly report", "How do I add a new employee?",
-           "Error when saving a booking", "Idea: export to spreadsheet", "Login is very slow"],
-    "nb": ["Får ikke skrevet ut månedsrapporten", "Hvordan legger jeg til en ny ansatt?",
-           "Feil ved lagring av timebok", "Ønske: eksport til regneark", "Innlogging går tregt"],
-    "sv": ["Kan inte skriva ut månadsrapporten", "Hur lägger jag till en ny anställd?",
-           "Fel när bokningen sparas", "Önskemål: export till kalkylblad", "Inloggningen är seg"],
-    "da": ["Kan ikke udskrive månedsrapporten", "Hvordan opretter jeg en ny medarbejder?",
-           "Fejl ved gem af booking", "Ønske: eksport til regneark", "Login er meget langsomt"],
-    "nl": ["Maandrapport kan niet worden afgedrukt", "Hoe voeg ik een nieuwe medewerker toe?",
-           "Fout bij het opslaan van een reservering", "Idee: export naar spreadsheet",
-           "Inloggen is erg traag"],
+    "en": [
+        "Cannot print the monthly report",
+        "How do I add a new employee?",
+        "Error when saving a booking",
+        "Idea: export to spreadsheet",
+        "Login is very slow",
+    ],
+    "nb": [
+        "Får ikke skrevet ut månedsrapporten",
+        "Hvordan legger jeg til en ny ansatt?",
+        "Feil ved lagring av timebok",
+        "Ønske: eksport til regneark",
+        "Innlogging går tregt",
+    ],
+    "sv": [
+        "Kan inte skriva ut månadsrapporten",
+        "Hur lägger jag till en ny anställd?",
+        "Fel när bokningen sparas",
+        "Önskemål: export till kalkylblad",
+        "Inloggningen är seg",
+    ],
+    "da": [
+        "Kan ikke udskrive månedsrapporten",
+        "Hvordan opretter jeg en ny medarbejder?",
+        "Fejl ved gem af booking",
+        "Ønske: eksport til regneark",
+        "Login er meget langsomt",
+    ],
+    "nl": [
+        "Maandrapport kan niet worden afgedrukt",
+        "Hoe voeg ik een nieuwe medewerker toe?",
+        "Fout bij het opslaan van een reservering",
+        "Idee: export naar spreadsheet",
+        "Inloggen is erg traag",
+    ],
 }
 
 AGENTS = (
@@ -110,15 +169,18 @@ def _reference_data() -> tuple[list[User], list[Product], list[Organization]]:
         for name, code, _ in PRODUCTS
     ]
     timeglass = products[1]
-    for position, (key, label, kind, required) in enumerate((
-        ("where", "Where in the system", IntakeField.Kind.TEXT, True),
-        ("logged_in_user", "Logged-in user", IntakeField.Kind.TEXT, True),
-        ("employee", "Employee name or number", IntakeField.Kind.TEXT, False),
-        ("date", "Date or payroll run", IntakeField.Kind.DATE, False),
-        ("screenshot", "a screenshot", IntakeField.Kind.ATTACHMENT, False),
-    )):
+    for position, (key, label, kind, required) in enumerate(
+        (
+            ("where", "Where in the system", IntakeField.Kind.TEXT, True),
+            ("logged_in_user", "Logged-in user", IntakeField.Kind.TEXT, True),
+            ("employee", "Employee name or number", IntakeField.Kind.TEXT, False),
+            ("date", "Date or payroll run", IntakeField.Kind.DATE, False),
+            ("screenshot", "a screenshot", IntakeField.Kind.ATTACHMENT, False),
+        )
+    ):
         IntakeField.objects.get_or_create(
-            product=timeglass, key=key,
+            product=timeglass,
+            key=key,
             defaults={"label": label, "kind": kind, "required": required, "position": position},
         )
     organizations = [_organization(spec, products) for spec in ORGS]
@@ -128,13 +190,14 @@ def _reference_data() -> tuple[list[User], list[Product], list[Organization]]:
 def _organization(spec: DemoOrg, products: list[Product]) -> Organization:
     org, _ = Organization.objects.get_or_create(
         name=spec.name,
-        defaults={"country": spec.country, "language": spec.language,
-                  "time_zone": spec.time_zone},
+        defaults={"country": spec.country, "language": spec.language, "time_zone": spec.time_zone},
     )
     sites = [Site.objects.get_or_create(organization=org, name=n)[0] for n in spec.sites]
     if not org.contracts.exists():
         contract = Contract.objects.create(
-            organization=org, support_level=spec.level, standing=spec.standing,
+            organization=org,
+            support_level=spec.level,
+            standing=spec.standing,
             valid_from=date(2025, 1, 1),
         )
         contract.products.set(products)
@@ -165,11 +228,18 @@ def _organization(spec: DemoOrg, products: list[Product]) -> Organization:
 
 def _demo_cases(agents: list[User], products: list[Product]) -> None:
     rng = random.Random(2026)  # noqa: S311 - reproducible demo content, not security
-    statuses = [Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED,
-                Status.ON_HOLD, Status.CLOSED]
+    statuses = [
+        Status.NEW,
+        Status.OPEN,
+        Status.WAITING_ON_CUSTOMER,
+        Status.SOLUTION_PROPOSED,
+        Status.ON_HOLD,
+        Status.CLOSED,
+    ]
     contacts = list(
         Contact.objects.filter(organization__contracts__standing=Contract.Standing.ACTIVE)
-        .select_related("organization", "user").order_by("id")
+        .select_related("organization", "user")
+        .order_by("id")
     )
     now = clock.now()
     for i in range(60):
@@ -178,18 +248,30 @@ def _demo_cases(agents: list[User], products: list[Product]) -> None:
         product = products[i % 2 * 2]  # Journalia and Roomwise: no intake fields needed
         subject = rng.choice(SUBJECTS[contact.language])
         case = actions.do_create_case(
-            actor=contact.user, requester=contact, product=product, subject=subject,
+            actor=contact.user,
+            requester=contact,
+            product=product,
+            subject=subject,
             description=f"{subject}.\n\n(Demo case {i + 1})",
-            category=rng.choice(Category.values), severity=rng.choice([1, 1, 2, 2, 2, 3, 4, 5]),
+            category=rng.choice(Category.values),
+            severity=rng.choice([1, 1, 2, 2, 2, 3, 4, 5]),
         )
         target = statuses[i % len(statuses)]
         agent = agents[i % len(agents)]
         if target != Status.NEW:
             actions.do_assign_case(actor=agent, case=case, assignee=agent)
-            then = target if target in (Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED,
-                                        Status.ON_HOLD) else None
-            actions.do_add_message(actor=agent, case=case, body="Thank you, we are on it.",
-                                   kind=Message.Kind.REPLY, then_status=then)
+            then = (
+                target
+                if target in (Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED, Status.ON_HOLD)
+                else None
+            )
+            actions.do_add_message(
+                actor=agent,
+                case=case,
+                body="Thank you, we are on it.",
+                kind=Message.Kind.REPLY,
+                then_status=then,
+            )
         if target == Status.CLOSED:
             actions.do_change_case_status(actor=contact.user, case=case, status=Status.CLOSED)
         age = timedelta(days=60 - i, hours=rng.randint(0, 8))
@@ -201,5 +283,7 @@ def load_demo() -> list[tuple[str, str]]:
         agents, products, _ = _reference_data()
     if not Case.objects.exists():
         _demo_cases(agents, products)
-    return [("agent@demo.test", "agent (and administrator)"),
-            ("contact@demo.test", "customer contact")]
+    return [
+        ("agent@demo.test", "agent (and administrator)"),
+        ("contact@demo.test", "customer contact"),
+    ]

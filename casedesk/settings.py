@@ -36,7 +36,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("CASEDESK_DEBUG")
-ALLOWED_HOSTS = os.environ.get("CASEDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = os.environ.get("CASEDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
+    ","
+)
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CASEDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
@@ -144,6 +146,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

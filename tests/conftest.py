@@ -28,7 +28,7 @@ def _fast_and_isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     }
     # Jobs run inline in tests, right after the transaction that queued them commits.
     HUEY.immediate = True
-    yield
+    return
 
 
 @pytest.fixture(autouse=True)
@@ -83,5 +83,9 @@ def case_a(contact_a: Any, product: Any) -> Any:
 
 @pytest.fixture
 def case_b(contact_b: Any, product: Any) -> Any:
-    return factories.make_case(contact_b, product, subject="B's secret problem",
-                               uploads=[factories.png_upload("b-secret.png")])
+    return factories.make_case(
+        contact_b,
+        product,
+        subject="B's secret problem",
+        uploads=[factories.png_upload("b-secret.png")],
+    )

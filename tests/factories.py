@@ -32,7 +32,10 @@ def make_product(name: str | None = None) -> Product:
 
 
 def make_organization(
-    name: str | None = None, *, products: list[Product], standing: str = "active",
+    name: str | None = None,
+    *,
+    products: list[Product],
+    standing: str = "active",
     language: str = "en",
 ) -> Organization:
     org = Organization.objects.create(
@@ -46,13 +49,18 @@ def make_organization(
 
 
 def make_contact(
-    org: Organization, *, email: str | None = None, language: str = "en",
-    role: str = ContactRole.Role.GENERAL, login: bool = True,
+    org: Organization,
+    *,
+    email: str | None = None,
+    language: str = "en",
+    role: str = ContactRole.Role.GENERAL,
+    login: bool = True,
 ) -> Contact:
     email = email or f"contact{next(_seq)}@customer.test"
     user = (
         User.objects.create_user(email, "pw", full_name=f"Contact {email}", language=language)
-        if login else None
+        if login
+        else None
     )
     contact = Contact.objects.create(
         organization=org, user=user, name=f"Contact {email}", email=email, language=language
@@ -66,12 +74,22 @@ def png_upload(name: str = "screen.png") -> Upload:
 
 
 def make_case(
-    contact: Contact, product: Product, *, subject: str = "Printing fails",
-    severity: int = Severity.FAULT, uploads: list[Upload] | None = None,
+    contact: Contact,
+    product: Product,
+    *,
+    subject: str = "Printing fails",
+    severity: int = Severity.FAULT,
+    uploads: list[Upload] | None = None,
 ) -> Case:
     assert contact.user is not None
     return actions.do_create_case(
-        actor=contact.user, requester=contact, product=product, subject=subject,
-        description="It fails every time.", category=Category.PROBLEM, severity=severity,
-        channel=Channel.PORTAL, uploads=uploads or [],
+        actor=contact.user,
+        requester=contact,
+        product=product,
+        subject=subject,
+        description="It fails every time.",
+        category=Category.PROBLEM,
+        severity=severity,
+        channel=Channel.PORTAL,
+        uploads=uploads or [],
     )

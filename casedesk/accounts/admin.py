@@ -6,7 +6,8 @@ from casedesk.accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+# Our User is an AbstractBaseUser with email login; the stubs want AbstractUser.
+class UserAdmin(BaseUserAdmin[User]):  # type: ignore[type-var]
     ordering = ("email",)
     list_display = ("email", "full_name", "is_staff", "is_consultant", "language", "is_active")
     list_filter = ("is_staff", "is_consultant", "is_active", "language")
@@ -19,6 +20,4 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("is_active", "is_staff", "is_consultant", "is_superuser", "groups")},
         ),
     )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

@@ -57,15 +57,25 @@ def _validate_uploads(uploads: Sequence[Upload]) -> list[tuple[Upload, str, str]
 
 
 def _attach(
-    *, case: Case, message: Message, actor: User, checked: list[tuple[Upload, str, str]],
+    *,
+    case: Case,
+    message: Message,
+    actor: User,
+    checked: list[tuple[Upload, str, str]],
     stored: list[str],
 ) -> None:
     for upload, name, content_type in checked:
         path = store_upload(upload)
         stored.append(path)
         Attachment.objects.create(
-            case=case, message=message, file=path, filename=name, content_type=content_type,
-            size=upload.size, uploaded_by=actor, created_at=message.created_at,
+            case=case,
+            message=message,
+            file=path,
+            filename=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            created_at=message.created_at,
         )
         record_case_event(case=case, actor=actor, kind="attachment_added", new=name)
 
@@ -129,11 +139,19 @@ def do_create_case(
                 updated_at=now,
             )
             message = Message.objects.create(
-                case=case, author=actor, author_contact=requester, kind=Message.Kind.REPLY,
-                channel=channel, body=description, created_at=now,
+                case=case,
+                author=actor,
+                author_contact=requester,
+                kind=Message.Kind.REPLY,
+                channel=channel,
+                body=description,
+                created_at=now,
             )
             record_case_event(
-                case=case, actor=actor, kind="created", new=case.number,
+                case=case,
+                actor=actor,
+                kind="created",
+                new=case.number,
                 data={"channel": channel, "severity": severity, "category": category},
             )
             _attach(case=case, message=message, actor=actor, checked=checked, stored=stored)
@@ -170,11 +188,18 @@ def do_add_message(
             case = _lock(case)
             now = clock.now()
             message = Message.objects.create(
-                case=case, author=actor, author_contact=contact, kind=kind, channel=channel,
-                body=body, created_at=now,
+                case=case,
+                author=actor,
+                author_contact=contact,
+                kind=kind,
+                channel=channel,
+                body=body,
+                created_at=now,
             )
             record_case_event(
-                case=case, actor=actor, kind="note_added" if kind == "note" else "reply_added",
+                case=case,
+                actor=actor,
+                kind="note_added" if kind == "note" else "reply_added",
                 data={"message": message.pk, "channel": channel},
             )
             _attach(case=case, message=message, actor=actor, checked=checked, stored=stored)
@@ -183,8 +208,9 @@ def do_add_message(
             elif contact is None and kind == Message.Kind.REPLY and case.status == Status.NEW:
                 _set_status(case, Status.OPEN, actor=actor, reason="agent_reply")
             if then_status and then_status != case.status:
-                lifecycle.check_transition(case.status, then_status, is_agent=True,
-                                           on_behalf_of_customer=False)
+                lifecycle.check_transition(
+                    case.status, then_status, is_agent=True, on_behalf_of_customer=False
+                )
                 _set_status(case, then_status, actor=actor)
             case.updated_at = now
             case.save(update_fields=["status", "closed_at", "rank", "updated_at"])
@@ -197,7 +223,11 @@ def do_add_message(
 
 
 def _set_status(
-    case: Case, status: str, *, actor: User, on_behalf_of_customer: bool = False,
+    case: Case,
+    status: str,
+    *,
+    actor: User,
+    on_behalf_of_customer: bool = False,
     reason: str = "",
 ) -> None:
     old = case.status
@@ -208,8 +238,14 @@ def _set_status(
     if status == Status.CLOSED:
         case.closed_at = clock.now()
     record_case_event(
-        case=case, actor=actor, kind="status_changed", field="status", old=old, new=status,
-        on_behalf_of_customer=on_behalf_of_customer, data={"reason": reason} if reason else None,
+        case=case,
+        actor=actor,
+        kind="status_changed",
+        field="status",
+        old=old,
+        new=status,
+        on_behalf_of_customer=on_behalf_of_customer,
+        data={"reason": reason} if reason else None,
     )
 
 
@@ -222,7 +258,9 @@ def do_change_case_status(
         if status == case.status:
             return case
         lifecycle.check_transition(
-            case.status, status, is_agent=contact is None,
+            case.status,
+            status,
+            is_agent=contact is None,
             on_behalf_of_customer=on_behalf_of_customer,
         )
         _set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
@@ -243,8 +281,9 @@ def _apply_assignee(case: Case, actor: User, assignee: User | None) -> bool:
         return False
     old = case.assignee
     case.assignee = assignee
-    record_case_event(case=case, actor=actor, kind="assigned", field="assignee",
-                      old=old, new=assignee)
+    record_case_event(
+        case=case, actor=actor, kind="assigned", field="assignee", old=old, new=assignee
+    )
     return True
 
 
@@ -256,8 +295,9 @@ def _apply_severity(case: Case, actor: User, severity: int) -> bool:
     old = case.severity
     case.severity = severity
     case.queue_class = queue_class_for(severity)
-    record_case_event(case=case, actor=actor, kind="severity_changed", field="severity",
-                      old=old, new=severity)
+    record_case_event(
+        case=case, actor=actor, kind="severity_changed", field="severity", old=old, new=severity
+    )
     return True
 
 
@@ -268,13 +308,20 @@ def _apply_category(case: Case, actor: User, category: str) -> bool:
         return False
     old = case.category
     case.category = category
-    record_case_event(case=case, actor=actor, kind="category_changed", field="category",
-                      old=old, new=category)
+    record_case_event(
+        case=case, actor=actor, kind="category_changed", field="category", old=old, new=category
+    )
     return True
 
 
 UPDATABLE_FIELDS = [
-    "assignee", "severity", "queue_class", "category", "status", "closed_at", "rank",
+    "assignee",
+    "severity",
+    "queue_class",
+    "category",
+    "status",
+    "closed_at",
+    "rank",
     "updated_at",
 ]
 
@@ -297,8 +344,9 @@ def do_update_case(
         changed |= _apply_severity(case, actor, severity)
         changed |= _apply_category(case, actor, category)
         if status != case.status:
-            lifecycle.check_transition(case.status, status, is_agent=True,
-                                       on_behalf_of_customer=on_behalf_of_customer)
+            lifecycle.check_transition(
+                case.status, status, is_agent=True, on_behalf_of_customer=on_behalf_of_customer
+            )
             _set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
             changed = True
         if changed:
@@ -340,8 +388,14 @@ def do_change_case_category(*, actor: User, case: Case, category: str) -> Case:
 def _apply_order(actor: User, ordered: list[Case]) -> None:
     for position, case in enumerate(ordered, start=1):
         if case.rank != position:
-            record_case_event(case=case, actor=actor, kind="rank_changed", field="rank",
-                              old=case.rank, new=position)
+            record_case_event(
+                case=case,
+                actor=actor,
+                kind="rank_changed",
+                field="rank",
+                old=case.rank,
+                new=position,
+            )
             case.rank = position
             case.save(update_fields=["rank"])
 

@@ -34,7 +34,10 @@ def check_transition(
     if target not in ALLOWED.get(current, frozenset()):
         raise InvalidTransition(
             _("A case cannot go from “%(old)s” to “%(new)s”.")
-            % {"old": Status(current).label, "new": Status(target).label if target in Status.values else target},
+            % {
+                "old": Status(current).label,
+                "new": Status(target).label if target in Status.values else target,
+            },
             details={"from": current, "to": target},
         )
     if is_agent and target == S.CLOSED and not on_behalf_of_customer:

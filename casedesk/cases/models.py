@@ -59,6 +59,9 @@ class CaseNumberCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class Case(models.Model):
     number = models.CharField(_("number"), max_length=16, unique=True)

@@ -21,7 +21,9 @@ def _send(*, contact: Contact, template: str, context: dict[str, object], subjec
         text = render_to_string(f"cases/email/{template}.txt", context)
         html = render_to_string(f"cases/email/{template}.html", context)
         mail = EmailMultiAlternatives(
-            subject=subject, body=text, to=[contact.email],
+            subject=subject,
+            body=text,
+            to=[contact.email],
             headers={"Auto-Submitted": "auto-generated"} if template == "acknowledgement" else {},
         )
         mail.attach_alternative(html, "text/html")
@@ -32,10 +34,15 @@ def send_acknowledgement(case_id: int) -> None:
     case = Case.objects.select_related("requester", "product").get(pk=case_id)
     with translation.override(case.requester.language):
         subject = translation.gettext("[Case %(number)s] We received your case: %(subject)s") % {
-            "number": case.number, "subject": case.subject,
+            "number": case.number,
+            "subject": case.subject,
         }
-    _send(contact=case.requester, template="acknowledgement", subject=subject,
-          context={"case": case, "url": _case_url(case), "contact": case.requester})
+    _send(
+        contact=case.requester,
+        template="acknowledgement",
+        subject=subject,
+        context={"case": case, "url": _case_url(case), "contact": case.requester},
+    )
 
 
 def send_reply(message_id: int) -> None:
@@ -43,8 +50,17 @@ def send_reply(message_id: int) -> None:
     case = message.case
     with translation.override(case.requester.language):
         subject = translation.gettext("[Case %(number)s] New reply: %(subject)s") % {
-            "number": case.number, "subject": case.subject,
+            "number": case.number,
+            "subject": case.subject,
         }
-    _send(contact=case.requester, template="reply", subject=subject,
-          context={"case": case, "message": message, "url": _case_url(case),
-                   "contact": case.requester})
+    _send(
+        contact=case.requester,
+        template="reply",
+        subject=subject,
+        context={
+            "case": case,
+            "message": message,
+            "url": _case_url(case),
+            "contact": case.requester,
+        },
+    )

@@ -12,9 +12,9 @@ from casedesk.cases.models import Attachment, Case, CaseEvent, Message, Status
 from casedesk.core.keyset import Page, paginate
 from casedesk.customers.models import Contact
 
-QUEUE_ORDER = ("queue_class", "queue_due_at", "rank", "id")
-RECENT_ORDER = ("-updated_at", "-id")
-RANK_ORDER = ("rank", "id")
+QUEUE_ORDER: tuple[str, ...] = ("queue_class", "queue_due_at", "rank", "id")
+RECENT_ORDER: tuple[str, ...] = ("-updated_at", "-id")
+RANK_ORDER: tuple[str, ...] = ("rank", "id")
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,7 @@ def desk_queue(
 
 def portal_open_cases(*, user: User, contact: Contact) -> list[Case]:
     qs = cases_visible_to(user).filter(organization_id=contact.organization_id)
-    return list(
-        _with_list_relations(qs.exclude(status=Status.CLOSED)).order_by(*RANK_ORDER)[:500]
-    )
+    return list(_with_list_relations(qs.exclude(status=Status.CLOSED)).order_by(*RANK_ORDER)[:500])
 
 
 def portal_closed_cases(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from casedesk.core.errors import DomainError, ErrorCode
@@ -39,10 +39,13 @@ def _decode(model: type[Model], ordering: Sequence[str], cursor: str) -> list[An
         raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(raw, list) or len(raw) != len(ordering):
             raise ValueError
-        return [
-            model._meta.get_field(name.lstrip("-")).to_python(value)
-            for name, value in zip(ordering, raw, strict=True)
-        ]
+        values = []
+        for name, value in zip(ordering, raw, strict=True):
+            field = model._meta.get_field(name.lstrip("-"))
+            if not isinstance(field, Field):
+                raise ValueError(name)
+            values.append(field.to_python(value))
+        return values
     except (ValueError, TypeError, binascii.Error, ValidationError) as exc:
         raise DomainError(_("The page cursor is invalid."), code=ErrorCode.INVALID_INPUT) from exc
 

@@ -48,6 +48,8 @@ class DomainErrorMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponse(exception.message, status=exception.http_status)
         return render(
-            request, "core/error.html", {"message": exception.message},
+            request,
+            "core/error.html",
+            {"message": exception.message},
             status=exception.http_status,
         )

@@ -24,7 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("portal:cases")
     if user.is_authenticated:
         return render(
-            request, "core/error.html",
+            request,
+            "core/error.html",
             {"message": _("Your account is not linked to a customer contact or an agent.")},
             status=403,
         )
@@ -46,7 +47,8 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(
-        request, "core/error.html",
+        request,
+        "core/error.html",
         {"message": _("We could not find that page."), "title": _("Not found")},
         status=404,
     )

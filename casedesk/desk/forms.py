@@ -18,45 +18,55 @@ class QueueFilterForm(forms.Form):
         queryset=Organization.objects.all(), required=False, label=_("Organization")
     )
     status = forms.ChoiceField(
-        choices=[("", _("All open"))] + list(Status.choices), required=False, label=_("Status")
+        choices=[("", _("All open")), *list(Status.choices)], required=False, label=_("Status")
     )
     assignee = forms.ChoiceField(required=False, label=_("Assignee"))
     severity = forms.TypedChoiceField(
-        choices=[("", _("Any"))] + list(Severity.choices), required=False, coerce=int,
-        empty_value=None, label=_("Severity"),
+        choices=[("", _("Any")), *list(Severity.choices)],
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label=_("Severity"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agents = User.objects.filter(is_staff=True, is_active=True).order_by("full_name")
         self.fields["assignee"].choices = [  # type: ignore[attr-defined]
-            ("", _("Anyone")), ("none", _("Unassigned")),
+            ("", _("Anyone")),
+            ("none", _("Unassigned")),
             *[(str(a.pk), str(a)) for a in agents],
         ]
 
 
 class AgentReplyForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label=_("Message"),
-                           required=False)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), label=_("Message"), required=False
+    )
     kind = forms.ChoiceField(
-        choices=Message.Kind.choices, initial=Message.Kind.REPLY, widget=forms.RadioSelect,
+        choices=Message.Kind.choices,
+        initial=Message.Kind.REPLY,
+        widget=forms.RadioSelect,
         label=_("Kind"),
     )
     then_status = forms.ChoiceField(
         choices=[("", _("Keep status"))]
         + [(s.value, s.label) for s in Status if s not in (Status.NEW, Status.CLOSED)],
-        required=False, label=_("Then set status"),
+        required=False,
+        label=_("Then set status"),
     )
 
 
 class CaseUpdateForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_staff=True, is_active=True), required=False,
+        queryset=User.objects.filter(is_staff=True, is_active=True),
+        required=False,
         label=_("Assignee"),
     )
     status = forms.ChoiceField(choices=Status.choices, label=_("Status"))
     on_behalf_of_customer = forms.BooleanField(
-        required=False, label=_("The customer asked us to close it (recorded)"),
+        required=False,
+        label=_("The customer asked us to close it (recorded)"),
     )
     severity = forms.TypedChoiceField(choices=Severity.choices, coerce=int, label=_("Severity"))
     category = forms.ChoiceField(choices=Category.choices, label=_("Category"))

@@ -38,9 +38,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = queries.desk_queue(user=user, filters=filters, cursor=request.GET.get("after"))
     params = request.GET.copy()
     params.pop("after", None)
-    return render(request, "desk/queue.html", {
-        "form": form, "page": page, "params": params.urlencode(),
-    })
+    return render(
+        request,
+        "desk/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "params": params.urlencode(),
+        },
+    )
 
 
 def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str, object]:
@@ -50,10 +56,15 @@ def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str
         "thread": queries.case_thread(user=user, case=case),
         "events": queries.case_events(case=case),
         "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
-        "update_form": extra.pop("update_form", None) or CaseUpdateForm(initial={
-            "assignee": case.assignee_id, "status": case.status, "severity": case.severity,
-            "category": case.category,
-        }),
+        "update_form": extra.pop("update_form", None)
+        or CaseUpdateForm(
+            initial={
+                "assignee": case.assignee_id,
+                "status": case.status,
+                "severity": case.severity,
+                "category": case.category,
+            }
+        ),
         "targets": lifecycle.allowed_targets(case.status, is_agent=True),
         **extra,
     }
@@ -75,8 +86,11 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         try:
             actions.do_add_message(
-                actor=user, case=case, body=form.cleaned_data["body"],
-                kind=form.cleaned_data["kind"], channel=Channel.PORTAL,
+                actor=user,
+                case=case,
+                body=form.cleaned_data["body"],
+                kind=form.cleaned_data["kind"],
+                channel=Channel.PORTAL,
                 uploads=uploads_from(request),
                 then_status=form.cleaned_data["then_status"] or None,
             )
@@ -85,8 +99,9 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("desk:case", number=number)
-    return render(request, "desk/case_detail.html",
-                  _case_context(request, case, reply_form=form), status=422)
+    return render(
+        request, "desk/case_detail.html", _case_context(request, case, reply_form=form), status=422
+    )
 
 
 @login_required
@@ -99,8 +114,12 @@ def update(request: HttpRequest, number: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             actions.do_update_case(
-                actor=user, case=case, assignee=data["assignee"], severity=data["severity"],
-                category=data["category"], status=data["status"],
+                actor=user,
+                case=case,
+                assignee=data["assignee"],
+                severity=data["severity"],
+                category=data["category"],
+                status=data["status"],
                 on_behalf_of_customer=data["on_behalf_of_customer"],
             )
         except DomainError as error:
@@ -109,5 +128,6 @@ def update(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, _("Case updated."))
             return redirect("desk:case", number=number)
     case.refresh_from_db()
-    return render(request, "desk/case_detail.html",
-                  _case_context(request, case, update_form=form), status=409)
+    return render(
+        request, "desk/case_detail.html", _case_context(request, case, update_form=form), status=409
+    )

@@ -32,22 +32,32 @@ def case_list(request: HttpRequest) -> HttpResponse:
     closed = queries.portal_closed_cases(
         user=user, contact=contact, cursor=request.GET.get("after")
     )
-    return render(request, "portal/case_list.html", {
-        "contact": contact,
-        "open_cases": queries.portal_open_cases(user=user, contact=contact),
-        "closed": closed,
-    })
+    return render(
+        request,
+        "portal/case_list.html",
+        {
+            "contact": contact,
+            "open_cases": queries.portal_open_cases(user=user, contact=contact),
+            "closed": closed,
+        },
+    )
 
 
 def _open_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     contact = require_contact(user)
-    return render(request, "portal/_open_cases.html", {
-        "open_cases": queries.portal_open_cases(user=user, contact=contact),
-    })
+    return render(
+        request,
+        "portal/_open_cases.html",
+        {
+            "open_cases": queries.portal_open_cases(user=user, contact=contact),
+        },
+    )
 
 
-def _intake_fields(request: HttpRequest, products: object, product_id: str | None) -> list[IntakeField]:
+def _intake_fields(
+    request: HttpRequest, products: object, product_id: str | None
+) -> list[IntakeField]:
     if not product_id or not product_id.isdigit():
         return []
     product = products.filter(pk=int(product_id)).first()  # type: ignore[attr-defined]
@@ -63,19 +73,27 @@ def new_case(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     product_id = (data or request.GET).get("product")
     form = NewCaseForm(
-        data, products=products, sites=sites,
+        data,
+        products=products,
+        sites=sites,
         intake_fields=_intake_fields(request, products, product_id),
+        attachment_count=len(request.FILES.getlist("attachments")),
     )
     if request.headers.get("HX-Request") and request.method == "GET":
         return render(request, "portal/_intake_fields.html", {"form": form})
     if data is not None and form.is_valid():
         try:
             case = actions.do_create_case(
-                actor=user, requester=contact, product=form.cleaned_data["product"],
-                site=form.cleaned_data.get("site"), subject=form.cleaned_data["subject"],
+                actor=user,
+                requester=contact,
+                product=form.cleaned_data["product"],
+                site=form.cleaned_data.get("site"),
+                subject=form.cleaned_data["subject"],
                 description=form.cleaned_data["description"],
-                category=form.cleaned_data["category"], severity=form.cleaned_data["severity"],
-                channel=Channel.PORTAL, intake_data=form.intake_data(),
+                category=form.cleaned_data["category"],
+                severity=form.cleaned_data["severity"],
+                channel=Channel.PORTAL,
+                intake_data=form.intake_data(),
                 uploads=uploads_from(request),
             )
         except DomainError as error:
@@ -83,9 +101,15 @@ def new_case(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Case %(number)s was created.") % {"number": case.number})
             return redirect("portal:case", number=case.number)
-    return render(request, "portal/new_case.html", {
-        "form": form, "contact": contact, "no_products": not products.exists(),
-    })
+    return render(
+        request,
+        "portal/new_case.html",
+        {
+            "form": form,
+            "contact": contact,
+            "no_products": not products.exists(),
+        },
+    )
 
 
 def _add_domain_error(form: NewCaseForm | ReplyForm, error: DomainError) -> None:
@@ -105,7 +129,10 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_add_message(
-                actor=user, case=case, body=form.cleaned_data["body"], channel=Channel.PORTAL,
+                actor=user,
+                case=case,
+                body=form.cleaned_data["body"],
+                channel=Channel.PORTAL,
                 uploads=uploads_from(request),
             )
         except DomainError as error:
@@ -113,12 +140,18 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Your reply was sent."))
             return redirect("portal:case", number=case.number)
-    return render(request, "portal/case_detail.html", {
-        "contact": contact, "case": case, "form": form,
-        "thread": queries.case_thread(user=user, case=case),
-        "can_close": Status.CLOSED in lifecycle.allowed_targets(case.status, is_agent=False),
-        "can_reopen": case.status in (Status.SOLUTION_PROPOSED, Status.CLOSED),
-    })
+    return render(
+        request,
+        "portal/case_detail.html",
+        {
+            "contact": contact,
+            "case": case,
+            "form": form,
+            "thread": queries.case_thread(user=user, case=case),
+            "can_close": Status.CLOSED in lifecycle.allowed_targets(case.status, is_agent=False),
+            "can_reopen": case.status in (Status.SOLUTION_PROPOSED, Status.CLOSED),
+        },
+    )
 
 
 @login_required

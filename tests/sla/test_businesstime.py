@@ -41,28 +41,28 @@ def closed(*days: str) -> tuple[tuple[date, Hours], ...]:
     return tuple((date.fromisoformat(day), ()) for day in days)
 
 
+NO_2024_CLOSED = [
+    "2024-01-01", "2024-03-28", "2024-03-29", "2024-04-01", "2024-05-01", "2024-05-09",
+    "2024-05-17", "2024-05-20", "2024-06-22", "2024-12-24", "2024-12-25", "2024-12-26",
+    "2024-12-31", "2025-01-01",
+]  # fmt: skip
+MON_FRI_SAT = (*MON_FRI[:5], ((10 * H, 14 * H),), ())
+
 CALENDARS = {
     # Seed 000: Mon-Fri 08-16, Norwegian public holidays 2024, closed 24 and 31 December, half
     # day on the Wednesday before Easter, plus a Saturday closure that must change nothing.
     "no": Calendar(
         "Europe/Oslo",
         MON_FRI,
-        closed(
-            "2024-01-01", "2024-03-28", "2024-03-29", "2024-04-01", "2024-05-01", "2024-05-09",
-            "2024-05-17", "2024-05-20", "2024-06-22", "2024-12-24", "2024-12-25", "2024-12-26",
-            "2024-12-31", "2025-01-01",
-        )  # fmt: skip
-        + ((date(2024, 3, 27), ((8 * H, 12 * H),)),),
+        (*closed(*NO_2024_CLOSED), (date(2024, 3, 27), ((8 * H, 12 * H),))),
     ),
     "nl": Calendar("Europe/Amsterdam", MON_FRI),
     "be": Calendar("Europe/Brussels", MON_FRI),
     # Seed 003: Mon-Fri 09-15.
     "dk": Calendar("Europe/Copenhagen", (((9 * H, 15 * H),),) * 5 + ((), ())),
     "se-split": Calendar("Europe/Stockholm", (((8 * H, 11 * H), (12 * H, 16 * H)),) * 5 + ((), ())),
-    "dk-sat": Calendar("Europe/Copenhagen", MON_FRI[:5] + (((10 * H, 14 * H),), ())),
-    "dk-sat-holiday": Calendar(
-        "Europe/Copenhagen", MON_FRI[:5] + (((10 * H, 14 * H),), ()), closed("2024-03-16")
-    ),
+    "dk-sat": Calendar("Europe/Copenhagen", MON_FRI_SAT),
+    "dk-sat-holiday": Calendar("Europe/Copenhagen", MON_FRI_SAT, closed("2024-03-16")),
     "24/7": Calendar.always_open("Europe/Oslo"),
     "night": Calendar("Europe/Oslo", (((1 * H, 5 * H),),) * 7),
 }
@@ -149,6 +149,31 @@ def test_intervals_in_the_spring_gap(hours: tuple[int, int], seconds: int) -> No
     cal = Calendar("Europe/Stockholm", ((hours,),) * 7)
     day = datetime(2024, 3, 31, tzinfo=ZoneInfo("Europe/Stockholm"))
     assert business_seconds_between(cal, day, day + timedelta(days=1)) == seconds
+
+
+def test_intervals_either_side_of_the_gap_join_up() -> None:
+    # 01:00-02:30 ends and 03:00-04:00 starts at the transition instant: one span of 2 h.
+    cal = Calendar("Europe/Oslo", (((1 * H, 2 * H + 1800), (3 * H, 4 * H)),) * 7)
+    start = datetime.fromisoformat("2024-03-31T01:30+01:00")
+    assert is_open_at(cal, datetime.fromisoformat("2024-03-31T03:00+02:00"))
+    due = add_business_minutes(cal, start, 60)
+    assert due == datetime.fromisoformat("2024-03-31T03:30+02:00")
+    assert business_seconds_between(cal, start, due) == H
+
+
+def test_zone_that_changes_at_midnight() -> None:
+    # Santiago falls back from 24:00 to 23:00 and springs forward from 24:00 to 01:00.
+    always = Calendar.always_open("America/Santiago")
+    autumn = datetime.fromisoformat("2024-04-06T00:00-03:00")
+    spring = datetime.fromisoformat("2024-09-07T00:00-04:00")
+    assert business_seconds_between(always, autumn, autumn + timedelta(hours=49)) == 49 * H
+    assert add_business_minutes(always, spring, 47 * 60) == datetime.fromisoformat(
+        "2024-09-09T00:00-03:00"
+    )
+    # Saturday 22:00-24:00 ends the first time the clock shows Sunday 00:00, after the repeat.
+    late = Calendar("America/Santiago", ((),) * 5 + (((22 * H, DAY_SECONDS),), ()))
+    assert business_seconds_between(late, autumn, autumn + timedelta(days=2)) == 3 * H
+    assert is_open_at(late, datetime.fromisoformat("2024-04-06T23:30-04:00"))
 
 
 def test_repeated_autumn_hour_counts_twice() -> None:
