@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from casedesk.accounts.models import User
-from casedesk.cases.models import Case, CaseEvent
+from casedesk.cases.models import Case, CaseEvent, Category, Severity, Status
 from casedesk.core import clock
 
 
@@ -31,3 +34,43 @@ def record_case_event(
         data=data or {},
         created_at=clock.now(),
     )
+
+
+_KIND_LABELS = {
+    "created": _("created the case"),
+    "status_changed": _("changed the status"),
+    "severity_changed": _("changed the severity"),
+    "category_changed": _("changed the category"),
+    "assigned": _("changed the assignee"),
+    "rank_changed": _("changed the customer's priority"),
+    "reply_added": _("replied"),
+    "note_added": _("wrote an internal note"),
+    "attachment_added": _("attached a file"),
+}
+
+
+def _value_label(field: str, value: str) -> str:
+    choices: dict[str, type[models.Choices]] = {
+        "status": Status,
+        "severity": Severity,
+        "category": Category,
+    }
+    if field in choices and value:
+        try:
+            enum = choices[field]
+            return str(enum(int(value) if field == "severity" else value).label)
+        except ValueError:
+            return value
+    return value or "–"
+
+
+def describe_case_event(event: CaseEvent) -> str:
+    """One translated line for the audit trail, e.g. 'changed the status: Open → Closed'."""
+    text = str(_KIND_LABELS.get(event.kind, event.kind))
+    if event.field:
+        old = _value_label(event.field, event.old_value)
+        new = _value_label(event.field, event.new_value)
+        text = f"{text}: {old} → {new}"
+    elif event.kind == "attachment_added":
+        text = f"{text}: {event.new_value}"
+    return text

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from casedesk.accounts.models import User
 from casedesk.cases.access import cases_visible_to, messages_visible_to
-from casedesk.cases.models import Attachment, Case, CaseEvent, Message, Status
+from casedesk.cases.models import Attachment, Case, CaseEvent, IntakeField, Message, Status
 from casedesk.core.keyset import Page, paginate
 from casedesk.customers.models import Contact
 
@@ -76,6 +76,14 @@ def case_thread(*, user: User, case: Case) -> list[Message]:
         .prefetch_related(Prefetch("attachments", queryset=attachments))
         .order_by("created_at", "id")
     )
+
+
+def intake_items(*, case: Case) -> list[tuple[str, str]]:
+    """The case's required information with the vendor's labels, in configured order."""
+    labels = dict(
+        IntakeField.objects.filter(product_id=case.product_id).values_list("key", "label")
+    )
+    return [(labels.get(key, key), value) for key, value in case.intake_data.items()]
 
 
 def case_events(*, case: Case) -> list[CaseEvent]:

@@ -55,6 +55,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str
         "case": case,
         "thread": queries.case_thread(user=user, case=case),
         "events": queries.case_events(case=case),
+        "intake_items": queries.intake_items(case=case),
         "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
         "update_form": extra.pop("update_form", None)
         or CaseUpdateForm(
