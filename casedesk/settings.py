@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "casedesk.accounts",
     "casedesk.customers",
     "casedesk.cases",
+    "casedesk.sla",
     "casedesk.portal",
     "casedesk.desk",
 ]

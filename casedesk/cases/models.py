@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from casedesk.customers.models import Contact, Organization, Product, Site
+from casedesk.customers.models import Contact, Contract, Organization, Product, Site
 
 # Queue sorting needs a non-null due time for the index; cases without one sort last.
 NO_DUE_TIME = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
@@ -88,6 +88,15 @@ class Case(models.Model):
     )
     intake_data = models.JSONField(default=dict, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases"
+    )
+    # Set when a request came in outside the hours its channel is covered: work starts then.
+    accepted_for = models.DateTimeField(null=True, blank=True)
+    meeting_requested = models.BooleanField(_("meeting requested"), default=False)
+    meeting_at = models.DateTimeField(_("meeting scheduled at"), null=True, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(default=0)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +113,11 @@ class Case(models.Model):
             models.Index(fields=("organization", "status", "rank"), name="case_org_status_rank"),
             models.Index(fields=("organization", "-updated_at", "-id"), name="case_org_updated"),
             models.Index(fields=("-updated_at", "-id"), name="case_updated"),
+            models.Index(
+                fields=("next_reminder_at",),
+                condition=Q(next_reminder_at__isnull=False),
+                name="case_reminder_due",
+            ),
         )
 
     def __str__(self) -> str:
@@ -214,3 +228,39 @@ class IntakeField(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product}: {self.label}"
+
+
+class HeldRequest(models.Model):
+    """A request from a non-designated contact, waiting for a reference person's decision."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="held_requests"
+    )
+    requester = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="held_requests")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+    subject = models.CharField(_("subject"), max_length=250)
+    description = models.TextField(_("description"))
+    category = models.CharField(max_length=16, choices=Category.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    intake_data = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    case = models.OneToOneField(Case, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(fields=("organization", "state", "created_at"), name="heldrequest_org"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.requester}: {self.subject}"

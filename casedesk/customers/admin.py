@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from casedesk.customers.models import Contact, ContactRole, Contract, Organization, Product, Site
+from casedesk.customers.models import (
+    Contact,
+    ContactRole,
+    Contract,
+    Organization,
+    Product,
+    Site,
+    Vendor,
+)
 
 
 class SiteInline(admin.TabularInline[Site, Organization]):
@@ -48,3 +56,11 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     list_filter = ("support_level", "standing")
     search_fields = ("organization__name",)
     filter_horizontal = ("products",)
+
+
+@admin.register(Vendor)
+class VendorAdmin(admin.ModelAdmin[Vendor]):
+    list_display = ("name", "hold_requests_from_non_designated", "allow_emergencies_when_suspended")
+
+    def has_add_permission(self, request: object) -> bool:
+        return not Vendor.objects.exists()

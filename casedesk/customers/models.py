@@ -8,6 +8,51 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class Vendor(models.Model):
+    """The company running this installation and its support policy switches (one row)."""
+
+    name = models.CharField(_("name"), max_length=200, default="Support")
+    hold_requests_from_non_designated = models.BooleanField(
+        _("hold requests from non-designated contacts for approval"),
+        default=False,
+        help_text=_("Off: such requests are refused with the names of the reference persons."),
+    )
+    allow_emergencies_when_suspended = models.BooleanField(
+        _("accept 'system down' from suspended customers"),
+        default=False,
+    )
+    reminder_business_days = models.CharField(
+        _("reminder schedule (business days)"),
+        max_length=60,
+        default="3,7",
+        help_text=_("Days after a case starts waiting on the customer, e.g. 3,7."),
+    )
+    auto_close_after_reminders = models.PositiveSmallIntegerField(
+        _("close automatically after this many reminders"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: never close automatically."),
+    )
+
+    class Meta:
+        verbose_name = _("vendor settings")
+        verbose_name_plural = _("vendor settings")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> Vendor:
+        vendor, _created = cls.objects.get_or_create(pk=1)
+        return vendor
+
+    def reminder_days(self) -> list[int]:
+        days = sorted(
+            {int(d) for d in self.reminder_business_days.split(",") if d.strip().isdigit()}
+        )
+        return [d for d in days if d > 0]
+
+
 class Organization(models.Model):
     """A customer company of the vendor."""
 
@@ -146,6 +191,15 @@ class Contract(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     standing = models.CharField(
         _("standing"), max_length=10, choices=Standing.choices, default="active"
+    )
+    sla_policy = models.ForeignKey(
+        "sla.SLAPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("SLA policy"),
+        help_text=_("Empty: the default policy."),
     )
 
     class Meta:

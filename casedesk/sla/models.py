@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class Calendar(models.Model):
+    """Opening hours in a time zone, with holidays and closures that replace a day's hours."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Oslo")
+    country = models.CharField(
+        _("country for public holidays"),
+        max_length=2,
+        blank=True,
+        help_text=_("ISO 3166 code, e.g. NO; used to seed public holidays."),
+    )
+    # Bumped on every change of hours or exceptions, so cached conversions are dropped.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"), help_text=_("00:00 means midnight at the day's end."))
+
+    class Meta:
+        ordering = ("weekday", "opens")
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class CalendarException(models.Model):
+    """A dated exception: closed all day (no times) or open only in the given interval(s)."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("date", "opens")
+        verbose_name = _("holiday or closure")
+        verbose_name_plural = _("holidays and closures")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(opens__isnull=True, closes__isnull=True)
+                | Q(opens__isnull=False, closes__isnull=False),
+                name="calendarexception_both_or_no_times",
+            ),
+        )
+        indexes = (models.Index(fields=("calendar", "date"), name="calexc_calendar_date"),)
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+    MEETING = "meeting", _("Meeting")
+
+
+class SLAPolicy(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="policies")
+    is_default = models.BooleanField(_("default policy"), default=False)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn at % of target"),
+        default=80,
+    )
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("is_default",), condition=Q(is_default=True), name="slapolicy_one_default"
+            ),
+            models.CheckConstraint(
+                condition=Q(warning_percent__gte=1, warning_percent__lte=99),
+                name="slapolicy_warning_percent_range",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLATarget(models.Model):
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
+    severity = models.PositiveSmallIntegerField(_("severity"))
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    business_time = models.BooleanField(
+        _("in business time"),
+        default=True,
+        help_text=_("Counted in the calendar's opening hours; off = round the clock (24/7)."),
+    )
+
+    class Meta:
+        ordering = ("severity", "metric")
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("policy", "severity", "metric"), name="slatarget_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=6), name="slatarget_severity_range"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.severity} {self.get_metric_display()} {self.minutes} min"
+
+
+class SLATimer(models.Model):
+    """One SLA clock of a case: consumed time plus the running segment, if any."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        MET = "met", _("Met")
+        STOPPED = "stopped", _("Stopped")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="sla_timers")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT)
+    business_time = models.BooleanField(default=True)
+    target_seconds = models.PositiveIntegerField()
+    warning_percent = models.PositiveSmallIntegerField(default=80)
+    consumed_seconds = models.PositiveIntegerField(default=0)
+    segment_started_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    # A new cycle starts each time the clock is reset (next response after each message).
+    cycle = models.PositiveIntegerField(default=1)
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_cycle = models.PositiveIntegerField(default=0)
+    breached_cycle = models.PositiveIntegerField(default=0)
+    met_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("case", "metric"), name="slatimer_one_per_metric"),
+        )
+        indexes = (
+            models.Index(fields=("due_at",), condition=Q(state="running"), name="slatimer_due"),
+            models.Index(fields=("warn_at",), condition=Q(state="running"), name="slatimer_warn"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.metric} {self.state}"
+
+    @property
+    def breached(self) -> bool:
+        return self.breached_cycle == self.cycle
+
+
+class SLANotice(models.Model):
+    """A warning or breach notice, created once per timer, cycle and threshold."""
+
+    class Threshold(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        BREACH = "breach", _("Breach")
+
+    timer = models.ForeignKey(SLATimer, on_delete=models.CASCADE, related_name="notices")
+    threshold = models.CharField(max_length=10, choices=Threshold.choices)
+    cycle = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("timer", "threshold", "cycle"), name="slanotice_once"),
+        )
+        indexes = (
+            models.Index(
+                fields=("created_at",), condition=Q(sent_at__isnull=True), name="slanotice_unsent"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.timer} {self.threshold} #{self.cycle}"
