@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
-from casedesk.cases import lifecycle, tasks
+from casedesk.cases import lifecycle, reminders, tasks
 from casedesk.cases.attachments import Upload, delete_stored, store_upload, validate_upload
 from casedesk.cases.events import record_case_event
 from casedesk.cases.intake import clean_intake_data
@@ -30,12 +30,25 @@ from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDen
 from casedesk.customers.access import contact_for_user
 from casedesk.customers.entitlement import check_may_open_case
 from casedesk.customers.models import Contact, Organization, Product, Site
+from casedesk.sla import timers
 
 # A customer writing on a case that waits for them, or that they thought was solved,
 # puts it back in the agents' hands.
 REOPENED_BY_CUSTOMER_REPLY = frozenset(
     {Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED, Status.CLOSED, Status.ON_HOLD}
 )
+
+# Fields a status change may touch: its own, the customer's rank (reopened cases go last),
+# SLA due time and reminders.
+STATUS_FIELDS = [
+    "status",
+    "closed_at",
+    "rank",
+    "updated_at",
+    "queue_due_at",
+    "next_reminder_at",
+    "reminder_count",
+]
 
 
 def _check_actor_on_case(actor: User, case: Case) -> Contact | None:
@@ -213,7 +226,7 @@ def do_add_message(
                 )
                 _set_status(case, then_status, actor=actor)
             case.updated_at = now
-            case.save(update_fields=["status", "closed_at", "rank", "updated_at"])
+            case.save(update_fields=STATUS_FIELDS)
             if kind == Message.Kind.REPLY and contact is None:
                 transaction.on_commit(lambda: tasks.send_reply_notification(message.pk))
     except BaseException:
@@ -231,12 +244,15 @@ def _set_status(
     reason: str = "",
 ) -> None:
     old = case.status
+    now = clock.now()
     if old == Status.CLOSED:
         case.closed_at = None
         case.rank = _next_rank(case.organization_id)
     case.status = status
     if status == Status.CLOSED:
-        case.closed_at = clock.now()
+        case.closed_at = now
+    timers.on_status_changed(case=case, old=old, new=status, at=now)
+    reminders.on_status_changed(case=case, old=old, new=status, at=now)
     record_case_event(
         case=case,
         actor=actor,
@@ -265,7 +281,7 @@ def do_change_case_status(
         )
         _set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
         case.updated_at = clock.now()
-        case.save(update_fields=["status", "closed_at", "rank", "updated_at"])
+        case.save(update_fields=STATUS_FIELDS)
     return case
 
 
@@ -314,16 +330,7 @@ def _apply_category(case: Case, actor: User, category: str) -> bool:
     return True
 
 
-UPDATABLE_FIELDS = [
-    "assignee",
-    "severity",
-    "queue_class",
-    "category",
-    "status",
-    "closed_at",
-    "rank",
-    "updated_at",
-]
+UPDATABLE_FIELDS = ["assignee", "severity", "queue_class", "category", *STATUS_FIELDS]
 
 
 def do_update_case(
