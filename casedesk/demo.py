@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -23,6 +24,15 @@ from casedesk.customers.models import (
     Organization,
     Product,
     Site,
+)
+from casedesk.sla import actions as sla_actions
+from casedesk.sla.models import (
+    Calendar,
+    CalendarException,
+    Metric,
+    OpeningHours,
+    SLAPolicy,
+    SLATarget,
 )
 
 PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
@@ -278,9 +288,88 @@ def _demo_cases(agents: list[User], products: list[Product]) -> None:
         Case.objects.filter(pk=case.pk).update(created_at=now - age, updated_at=now - age / 2)
 
 
+# Minutes of business time per severity: first response, next response, resolution. A
+# business day of the office calendar is 8 hours.
+_HOUR, _BUSINESS_DAY = 60, 8 * 60
+SLA_TARGETS = {
+    1: (8 * _HOUR, 8 * _HOUR, 10 * _BUSINESS_DAY),
+    2: (4 * _HOUR, 8 * _HOUR, 5 * _BUSINESS_DAY),
+    3: (2 * _BUSINESS_DAY, 5 * _BUSINESS_DAY, 60 * _BUSINESS_DAY),
+    4: (30, 60, 8 * _HOUR),
+    5: (60, 120, 16 * _HOUR),
+    6: (30, 60, 8 * _HOUR),
+}
+MEETING_MINUTES = 36 * _HOUR
+
+
+def _demo_hours(calendar: Calendar, weekdays: range, opens: time, closes: time) -> None:
+    # Only a calendar without hours gets them, so a vendor's later edits survive a reload.
+    if not OpeningHours.objects.filter(calendar=calendar).exists():
+        for weekday in weekdays:
+            sla_actions.do_set_opening_hours(
+                calendar=calendar, weekday=weekday, intervals=[(opens, closes)]
+            )
+
+
+def _demo_policy(name: str, calendar: Calendar, *, round_the_clock: set[int]) -> SLAPolicy:
+    policy, _ = SLAPolicy.objects.get_or_create(
+        name=name,
+        defaults={
+            "calendar": calendar,
+            "is_default": name == "Standard"
+            and not SLAPolicy.objects.filter(is_default=True).exists(),
+        },
+    )
+    for severity, (first, following, resolution) in SLA_TARGETS.items():
+        for metric, minutes in (
+            (Metric.FIRST_RESPONSE, first),
+            (Metric.NEXT_RESPONSE, following),
+            (Metric.RESOLUTION, resolution),
+            (Metric.MEETING, MEETING_MINUTES),
+        ):
+            SLATarget.objects.get_or_create(
+                policy=policy,
+                severity=severity,
+                metric=metric,
+                defaults={"minutes": minutes, "business_time": severity not in round_the_clock},
+            )
+    return policy
+
+
+def _demo_calendars() -> None:
+    """An office calendar as in seed 000 (Mon-Fri 08-16, closed on public holidays and on
+    24 and 31 Dec), a 24/7 calendar, and a policy on each; the 24/7 one for 24/7 contracts."""
+    office, _ = Calendar.objects.get_or_create(
+        name="Office hours (Oslo)", defaults={"time_zone": "Europe/Oslo", "country": "NO"}
+    )
+    always, _ = Calendar.objects.get_or_create(
+        name="Round the clock", defaults={"time_zone": "Europe/Oslo"}
+    )
+    _demo_hours(office, range(5), time(8), time(16))
+    _demo_hours(always, range(7), time(0), time(0))
+    year = clock.now().astimezone(ZoneInfo(office.time_zone)).year
+    sla_actions.do_seed_public_holidays(calendar=office, years=[year, year + 1])
+    for closure_year in (year, year + 1):
+        for day, name in (
+            (date(closure_year, 12, 24), "Julaften"),
+            (date(closure_year, 12, 31), "Nyttårsaften"),
+        ):
+            if not CalendarException.objects.filter(calendar=office, date=day).exists():
+                sla_actions.do_add_calendar_exception(calendar=office, date=day, name=name)
+    _demo_policy("Standard", office, round_the_clock=set())
+    always_policy = _demo_policy("24/7", always, round_the_clock={4, 5, 6})
+    Contract.objects.filter(
+        organization__name__in=[o.name for o in ORGS if o.level == Contract.SupportLevel.ALWAYS],
+        support_level=Contract.SupportLevel.ALWAYS,
+        sla_policy__isnull=True,
+    ).update(sla_policy=always_policy)
+
+
 def load_demo() -> list[tuple[str, str]]:
     with transaction.atomic():
         agents, products, _ = _reference_data()
+    # Outside the block above: calendar actions run in their own durable transactions.
+    _demo_calendars()
     if not Case.objects.exists():
         _demo_cases(agents, products)
     return [

@@ -6,9 +6,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
-from casedesk.cases.models import Attachment, Case, Message
+from casedesk.cases.models import Attachment, Case, HeldRequest, Message
 from casedesk.core.errors import NotFound
 from casedesk.customers.access import contact_for_user
+from casedesk.customers.entitlement import is_designated
+from casedesk.customers.models import ContactRole
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -17,7 +19,11 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     contact = contact_for_user(user)
     if contact is None:
         return Case.objects.none()
-    return Case.objects.filter(organization_id=contact.organization_id)
+    cases = Case.objects.filter(organization_id=contact.organization_id)
+    if not is_designated(contact):
+        # Colleagues who are not designated contacts see only their own (approved) cases.
+        cases = cases.filter(requester=contact)
+    return cases
 
 
 def messages_visible_to(user: User, case: Case) -> QuerySet[Message]:
@@ -46,3 +52,23 @@ def access_attachment(*, user: User, attachment_id: int) -> Attachment:
     if attachment is None:
         raise NotFound(_("The file was not found."))
     return attachment
+
+
+def held_requests_visible_to(user: User) -> QuerySet[HeldRequest]:
+    """Reference persons see their organization's held requests; others only their own."""
+    contact = contact_for_user(user)
+    if contact is None:
+        return HeldRequest.objects.none()
+    held = HeldRequest.objects.filter(organization_id=contact.organization_id)
+    if not contact.roles.filter(
+        role__in=[ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL]
+    ).exists():
+        held = held.filter(requester=contact)
+    return held
+
+
+def access_held_request(*, user: User, held_id: int) -> HeldRequest:
+    held = held_requests_visible_to(user).filter(pk=held_id).first()
+    if held is None:
+        raise NotFound(_("The request was not found."))
+    return held

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from casedesk.cases.models import (
     Case,
     Category,
     Channel,
+    HeldRequest,
     Message,
     Severity,
     Status,
@@ -28,8 +29,8 @@ from casedesk.cases.numbering import allocate_case_number
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.customers.access import contact_for_user
-from casedesk.customers.entitlement import check_may_open_case
-from casedesk.customers.models import Contact, Organization, Product, Site
+from casedesk.customers.entitlement import IntakeDecision, Outcome, decide_intake
+from casedesk.customers.models import Contact, ContactRole, Organization, Product, Site
 from casedesk.sla import timers
 
 # A customer writing on a case that waits for them, or that they thought was solved,
@@ -73,7 +74,7 @@ def _attach(
     *,
     case: Case,
     message: Message,
-    actor: User,
+    actor: User | None,
     checked: list[tuple[Upload, str, str]],
     stored: list[str],
 ) -> None:
@@ -102,9 +103,19 @@ def _next_rank(organization_id: int) -> int:
     return (top or 0) + 1
 
 
+class IntakeRefused(DomainError):
+    """The request was not opened as a case; `decision` says why, politely."""
+
+    code = ErrorCode.INTAKE_REFUSED
+
+    def __init__(self, decision: IntakeDecision) -> None:
+        super().__init__(decision.message, details={"reason": str(decision.reason or "")})
+        self.decision = decision
+
+
 def do_create_case(
     *,
-    actor: User,
+    actor: User | None,
     requester: Contact,
     product: Product,
     subject: str,
@@ -116,7 +127,47 @@ def do_create_case(
     uploads: Sequence[Upload] = (),
     site: Site | None = None,
 ) -> Case:
-    if not actor.is_agent and contact_for_user(actor) != requester:
+    """Open a case for an entitled requester; anything else raises IntakeRefused.
+
+    `actor` is None when the system acts for the requester (e.g. inbound e-mail).
+    """
+    return _create_case(
+        actor=actor,
+        requester=requester,
+        product=product,
+        subject=subject,
+        description=description,
+        category=category,
+        severity=severity,
+        channel=channel,
+        intake_data=intake_data,
+        uploads=uploads,
+        site=site,
+    )
+
+
+def _create_case(
+    *,
+    actor: User | None,
+    requester: Contact,
+    product: Product,
+    subject: str,
+    description: str,
+    category: str,
+    severity: int,
+    channel: str,
+    intake_data: Mapping[str, str] | None,
+    uploads: Sequence[Upload],
+    site: Site | None,
+    approved_by: Contact | None = None,
+    in_transaction: Callable[[Case], None] | None = None,
+) -> Case:
+    if (
+        approved_by is None
+        and actor is not None
+        and not actor.is_agent
+        and contact_for_user(actor) != requester
+    ):
         raise PermissionDenied(_("You can only open cases in your own name."))
     subject, description = subject.strip(), description.strip()
     if not subject or not description:
@@ -129,7 +180,16 @@ def do_create_case(
     if site is not None and site.organization_id != requester.organization_id:
         raise DomainError(_("Unknown site."), code=ErrorCode.INVALID_INPUT)
     now = clock.now()
-    check_may_open_case(requester, product, now.date())
+    decision = decide_intake(
+        contact=requester,
+        product=product,
+        severity=severity,
+        channel=channel,
+        at=now,
+        approved=approved_by is not None,
+    )
+    if decision.outcome != Outcome.ACCEPT:
+        raise IntakeRefused(decision)
     cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
     checked = _validate_uploads(uploads)
     stored: list[str] = []
@@ -148,6 +208,8 @@ def do_create_case(
                 rank=_next_rank(requester.organization_id),
                 intake_data=cleaned,
                 channel=channel,
+                contract=decision.contract,
+                accepted_for=decision.accepted_for,
                 created_at=now,
                 updated_at=now,
             )
@@ -165,9 +227,19 @@ def do_create_case(
                 actor=actor,
                 kind="created",
                 new=case.number,
-                data={"channel": channel, "severity": severity, "category": category},
+                data={
+                    "channel": channel,
+                    "severity": severity,
+                    "category": category,
+                    "intake": str(decision.reason or ""),
+                    "approved_by": approved_by.pk if approved_by else None,
+                },
             )
             _attach(case=case, message=message, actor=actor, checked=checked, stored=stored)
+            timers.start_case_clocks(case=case, at=now)
+            case.save(update_fields=["queue_due_at"])
+            if in_transaction is not None:
+                in_transaction(case)
             transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk))
     except BaseException:
         delete_stored(stored)
@@ -177,16 +249,26 @@ def do_create_case(
 
 def do_add_message(
     *,
-    actor: User,
+    actor: User | None,
     case: Case,
     body: str,
     kind: str = Message.Kind.REPLY,
     channel: str = Channel.PORTAL,
     uploads: Sequence[Upload] = (),
     then_status: str | None = None,
+    sender: Contact | None = None,
 ) -> Message:
-    """Add a reply or note; an agent may set the next status in the same step."""
-    contact = _check_actor_on_case(actor, case)
+    """Add a reply or note; an agent may set the next status in the same step.
+
+    Channels that identify a customer without a login (e-mail) pass `actor=None` and the
+    verified `sender` contact.
+    """
+    if actor is None:
+        if sender is None or sender.organization_id != case.organization_id:
+            raise NotFound(_("Case %(number)s was not found.") % {"number": case.number})
+        contact: Contact | None = sender
+    else:
+        contact = _check_actor_on_case(actor, case)
     if contact is not None and then_status:
         raise PermissionDenied(_("Only the support team can set this status."))
     if contact is not None and kind != Message.Kind.REPLY:
@@ -225,6 +307,10 @@ def do_add_message(
                     case.status, then_status, is_agent=True, on_behalf_of_customer=False
                 )
                 _set_status(case, then_status, actor=actor)
+            if contact is not None:
+                timers.on_customer_message(case=case, at=now)
+            elif kind == Message.Kind.REPLY:
+                timers.on_agent_reply(case=case, at=now)
             case.updated_at = now
             case.save(update_fields=STATUS_FIELDS)
             if kind == Message.Kind.REPLY and contact is None:
@@ -239,7 +325,7 @@ def _set_status(
     case: Case,
     status: str,
     *,
-    actor: User,
+    actor: User | None,
     on_behalf_of_customer: bool = False,
     reason: str = "",
 ) -> None:
@@ -311,9 +397,17 @@ def _apply_severity(case: Case, actor: User, severity: int) -> bool:
     old = case.severity
     case.severity = severity
     case.queue_class = queue_class_for(severity)
+    retargeted = timers.retarget(case=case, at=clock.now())
     record_case_event(
         case=case, actor=actor, kind="severity_changed", field="severity", old=old, new=severity
     )
+    if retargeted:
+        record_case_event(
+            case=case,
+            actor=actor,
+            kind="sla_recomputed",
+            data={t.metric: t.due_at.isoformat() if t.due_at else None for t in retargeted},
+        )
     return True
 
 
@@ -378,7 +472,7 @@ def do_change_case_severity(*, actor: User, case: Case, severity: int) -> Case:
         case = _lock(case)
         if _apply_severity(case, actor, severity):
             case.updated_at = clock.now()
-            case.save(update_fields=["severity", "queue_class", "updated_at"])
+            case.save(update_fields=["severity", "queue_class", "queue_due_at", "updated_at"])
     return case
 
 
@@ -444,3 +538,109 @@ def do_set_case_order(*, actor: User, organization: Organization, numbers: Seque
                 code=ErrorCode.CONFLICT,
             )
         _apply_order(actor, [by_number[n] for n in numbers])
+
+
+def do_submit_request(
+    *,
+    actor: User | None,
+    requester: Contact,
+    product: Product,
+    subject: str,
+    description: str,
+    category: str,
+    severity: int,
+    channel: str = Channel.PORTAL,
+    intake_data: Mapping[str, str] | None = None,
+    uploads: Sequence[Upload] = (),
+    site: Site | None = None,
+) -> Case | HeldRequest:
+    """Every channel's way in: a case, a request held for approval, or IntakeRefused."""
+    try:
+        return do_create_case(
+            actor=actor,
+            requester=requester,
+            product=product,
+            subject=subject,
+            description=description,
+            category=category,
+            severity=severity,
+            channel=channel,
+            intake_data=intake_data,
+            uploads=uploads,
+            site=site,
+        )
+    except IntakeRefused as refused:
+        if refused.decision.outcome != Outcome.HOLD:
+            raise
+    cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
+    with transaction.atomic(durable=True):
+        held = HeldRequest.objects.create(
+            organization_id=requester.organization_id,
+            requester=requester,
+            product=product,
+            subject=subject.strip()[:250],
+            description=description.strip(),
+            category=category,
+            severity=severity,
+            channel=channel,
+            intake_data=cleaned,
+            created_at=clock.now(),
+        )
+        transaction.on_commit(lambda: tasks.send_held_request_notice(held.pk))
+    return held
+
+
+def _check_reference_person(actor: User, held: HeldRequest) -> Contact:
+    contact = contact_for_user(actor)
+    if contact is None or contact.organization_id != held.organization_id:
+        raise NotFound(_("The request was not found."))
+    if not contact.roles.filter(
+        role__in=[ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL]
+    ).exists():
+        raise PermissionDenied(_("Only your organization's reference persons decide on this."))
+    if held.state != HeldRequest.State.PENDING:
+        raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
+    return contact
+
+
+def do_approve_held_request(*, actor: User, held: HeldRequest) -> Case:
+    """A reference person vouches for a colleague's request: it becomes a case."""
+    approver = _check_reference_person(actor, held)
+
+    def mark_approved(case: Case) -> None:
+        # Same transaction as the case: two approvals racing cannot make two cases.
+        locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
+        if locked.state != HeldRequest.State.PENDING:
+            raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
+        locked.state = HeldRequest.State.APPROVED
+        locked.decided_by, locked.decided_at, locked.case = approver, clock.now(), case
+        locked.save(update_fields=["state", "decided_by", "decided_at", "case"])
+
+    return _create_case(
+        actor=actor,
+        requester=held.requester,
+        product=held.product,
+        subject=held.subject,
+        description=held.description,
+        category=held.category,
+        severity=held.severity,
+        channel=held.channel,
+        intake_data=held.intake_data,
+        uploads=(),
+        site=None,
+        approved_by=approver,
+        in_transaction=mark_approved,
+    )
+
+
+def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
+    approver = _check_reference_person(actor, held)
+    with transaction.atomic(durable=True):
+        locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
+        if locked.state != HeldRequest.State.PENDING:
+            raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
+        locked.state = HeldRequest.State.REJECTED
+        locked.decided_by, locked.decided_at = approver, clock.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+        transaction.on_commit(lambda: tasks.send_held_request_rejected(locked.pk))
+    return locked

@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     ATTACHMENT_TYPE_NOT_ALLOWED = "attachment_type_not_allowed"
     MISSING_REQUIRED_FIELD = "missing_required_field"
     CONFLICT = "conflict"
+    INTAKE_REFUSED = "intake_refused"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -22,6 +23,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PERMISSION_DENIED: 403,
     ErrorCode.INVALID_TRANSITION: 409,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.INTAKE_REFUSED: 403,
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.ATTACHMENT_TOO_LARGE: 422,
     ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED: 422,

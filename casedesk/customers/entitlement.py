@@ -1,46 +1,219 @@
-"""Who may open a case about what: designated, active contacts under an active contract."""
+"""Who may open a case about what, and when: the intake decision for every channel.
+
+Only active designated contacts of an organization whose contract in force covers the
+product may open cases. Everyone else gets a polite, specific answer (never a silent drop).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
 
 from django.db.models import Q, QuerySet
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from casedesk.core.errors import DomainError, ErrorCode
-from casedesk.customers.models import Contact, Contract, Product
+from casedesk.customers.models import Contact, ContactRole, Contract, Organization, Product, Vendor
+
+# Channels that reach a person at the vendor; outside opening hours only 24/7 contracts
+# cover them. Portal, e-mail and API requests wait in the queue like any other.
+STAFFED_CHANNELS = frozenset({"phone"})
+SYSTEM_DOWN = 4
 
 
-def contracts_in_force(contact: Contact, day: date) -> QuerySet[Contract]:
-    return Contract.objects.filter(organization_id=contact.organization_id).filter(
+class Outcome(StrEnum):
+    ACCEPT = "accept"
+    HOLD = "hold"
+    REFUSE = "refuse"
+
+
+class Reason(StrEnum):
+    UNKNOWN_PERSON = "unknown_person"
+    NOT_DESIGNATED = "not_designated"
+    NO_CONTRACT = "no_contract"
+    SUSPENDED = "suspended"
+    PRODUCT_NOT_COVERED = "product_not_covered"
+    AFTER_HOURS = "after_hours"
+    EMERGENCY_WHILE_SUSPENDED = "emergency_while_suspended"
+
+
+@dataclass(frozen=True)
+class IntakeDecision:
+    outcome: Outcome
+    reason: Reason | None
+    message: str
+    contract: Contract | None = None
+    accepted_for: datetime | None = None
+    reference_persons: tuple[str, ...] = ()
+
+
+def contracts_in_force(organization_id: int, day: date) -> QuerySet[Contract]:
+    return Contract.objects.filter(organization_id=organization_id).filter(
         Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
     )
 
 
 def covered_products(contact: Contact, day: date) -> QuerySet[Product]:
-    contracts = contracts_in_force(contact, day).filter(standing=Contract.Standing.ACTIVE)
+    contracts = contracts_in_force(contact.organization_id, day).filter(
+        standing=Contract.Standing.ACTIVE
+    )
     return Product.objects.filter(contracts__in=contracts).distinct().order_by("name")
 
 
-def check_may_open_case(contact: Contact, product: Product, day: date) -> Contract:
-    if not contact.is_active or not contact.roles.exists():
-        raise DomainError(
-            _("Only your organization's designated contact persons can open cases."),
-            code=ErrorCode.PERMISSION_DENIED,
+def is_designated(contact: Contact) -> bool:
+    return contact.is_active and contact.roles.exists()
+
+
+def reference_persons(organization_id: int) -> tuple[str, ...]:
+    """Names only: an outsider learns whom to ask, not how to reach them."""
+    contacts = Contact.objects.filter(organization_id=organization_id, is_active=True)
+    for role in (ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL):
+        names = contacts.filter(roles__role=role).distinct().order_by("name")
+        found = tuple(names.values_list("name", flat=True))
+        if found:
+            return found
+    return ()
+
+
+def _not_designated(organization_id: int, vendor: Vendor) -> IntakeDecision:
+    names = reference_persons(organization_id)
+    if vendor.hold_requests_from_non_designated:
+        return IntakeDecision(
+            Outcome.HOLD,
+            Reason.NOT_DESIGNATED,
+            _(
+                "Your request is waiting for approval by one of your organization's reference "
+                "persons (%(names)s). We will let you know."
+            )
+            % {"names": ", ".join(names) or "–"},
+            reference_persons=names,
         )
-    contracts = contracts_in_force(contact, day).filter(products=product)
-    contract = contracts.filter(standing=Contract.Standing.ACTIVE).first()
-    if contract is not None:
-        return contract
-    if contracts.exists():
-        raise DomainError(
+    if names:
+        message = _(
+            "Only your organization's designated contact persons can open cases with us. "
+            "Please ask one of them: %(names)s."
+        ) % {"names": ", ".join(names)}
+    else:
+        message = _(
+            "Only your organization's designated contact persons can open cases with us. "
+            "Please ask your organization to name you as one."
+        )
+    return IntakeDecision(Outcome.REFUSE, Reason.NOT_DESIGNATED, message, reference_persons=names)
+
+
+def _contract_decision(
+    organization_id: int, product: Product, severity: int, day: date, vendor: Vendor
+) -> IntakeDecision:
+    in_force = contracts_in_force(organization_id, day)
+    covering = in_force.filter(products=product).select_related("sla_policy__calendar")
+    active = covering.filter(standing=Contract.Standing.ACTIVE).first()
+    if active is not None:
+        return IntakeDecision(Outcome.ACCEPT, None, "", contract=active)
+    suspended = covering.first()
+    if suspended is not None:
+        if severity == SYSTEM_DOWN and vendor.allow_emergencies_when_suspended:
+            return IntakeDecision(
+                Outcome.ACCEPT,
+                Reason.EMERGENCY_WHILE_SUSPENDED,
+                _(
+                    "We accept this system-down case although support is paused for unpaid "
+                    "invoices; please contact our accounts department."
+                ),
+                contract=suspended,
+            )
+        return IntakeDecision(
+            Outcome.REFUSE,
+            Reason.SUSPENDED,
             _(
                 "Support for your organization is paused because of unpaid invoices. "
-                "Please contact our accounts department."
+                "Please contact our accounts department; we will gladly help again once "
+                "the invoices are settled."
             ),
-            code=ErrorCode.PERMISSION_DENIED,
         )
-    raise DomainError(
-        _("Your organization's contract does not cover %(product)s.") % {"product": product},
-        code=ErrorCode.PERMISSION_DENIED,
+    if in_force.exists():
+        return IntakeDecision(
+            Outcome.REFUSE,
+            Reason.PRODUCT_NOT_COVERED,
+            _(
+                "Your organization's contract does not cover %(product)s. Please contact "
+                "us if you would like to add it."
+            )
+            % {"product": product.name},
+        )
+    return IntakeDecision(
+        Outcome.REFUSE,
+        Reason.NO_CONTRACT,
+        _(
+            "We could not find a support contract in force for your organization. Please "
+            "contact us about your contract."
+        ),
     )
+
+
+def _after_hours(decision: IntakeDecision, channel: str, at: datetime) -> IntakeDecision:
+    contract = decision.contract
+    if (
+        contract is None
+        or channel not in STAFFED_CHANNELS
+        or contract.support_level == Contract.SupportLevel.ALWAYS
+    ):
+        return decision
+    from casedesk.sla import businesstime
+    from casedesk.sla.policies import calendar_for_contract  # sla builds on customers
+
+    calendar = calendar_for_contract(contract)
+    if calendar is None or businesstime.is_open_at(calendar, at):
+        return decision
+    opens = businesstime.next_opening(calendar, at)
+    if opens is None:
+        return decision
+    local = timezone.localtime(opens, calendar.zone)
+    return IntakeDecision(
+        Outcome.ACCEPT,
+        Reason.AFTER_HOURS,
+        _(
+            "We are closed now. Your case is registered and we will handle it when we open: "
+            "%(when)s."
+        )
+        % {"when": formats.date_format(local, "l DATETIME_FORMAT")},
+        contract=contract,
+        accepted_for=opens,
+    )
+
+
+def decide_intake(
+    *,
+    contact: Contact | None,
+    product: Product,
+    severity: int,
+    channel: str,
+    at: datetime,
+    organization: Organization | None = None,
+    approved: bool = False,
+) -> IntakeDecision:
+    """The one intake rule for portal, e-mail, phone and API.
+
+    `organization` names the organization of an unknown person when a channel can tell
+    (e.g. by e-mail domain); `approved` is set when a reference person approved the request.
+    """
+    vendor = Vendor.current()
+    if contact is None:
+        names = reference_persons(organization.pk) if organization else ()
+        return IntakeDecision(
+            Outcome.REFUSE,
+            Reason.UNKNOWN_PERSON,
+            _(
+                "We could not find you among our customers' contact persons. Please ask your "
+                "organization's reference person to contact us%(names)s."
+            )
+            % {"names": f" ({', '.join(names)})" if names else ""},
+            reference_persons=names,
+        )
+    day = timezone.localdate(at)
+    decision = _contract_decision(contact.organization_id, product, severity, day, vendor)
+    if decision.outcome == Outcome.REFUSE:
+        return decision
+    if not approved and not is_designated(contact):
+        return _not_designated(contact.organization_id, vendor)
+    return _after_hours(decision, channel, at)

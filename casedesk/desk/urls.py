@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casedesk.desk import views
+from casedesk.desk import calendar_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/reply/", views.reply, name="reply"),
     path("cases/<str:number>/update/", views.update, name="update"),
+    path("calendars/", calendar_views.calendar_list, name="calendars"),
+    path("calendars/<int:calendar_id>/", calendar_views.calendar_detail, name="calendar"),
 ]

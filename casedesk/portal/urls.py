@@ -1,11 +1,13 @@
 from django.urls import path
 
-from casedesk.portal import views
+from casedesk.portal import held_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.case_list, name="cases"),
     path("cases/new/", views.new_case, name="new_case"),
+    path("requests/", held_views.held_requests, name="held_requests"),
+    path("requests/<int:held_id>/decide/", held_views.decide, name="decide_held"),
     path("cases/order/", views.set_order, name="set_order"),
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/close/", views.close_case, name="close"),

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_POST
 from casedesk.cases import actions, lifecycle, queries
 from casedesk.cases.access import access_case
 from casedesk.cases.intake import intake_fields_for
-from casedesk.cases.models import Channel, IntakeField, Status
+from casedesk.cases.models import Channel, HeldRequest, IntakeField, Status
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode
 from casedesk.core.uploads import uploads_from
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_contact
-from casedesk.customers.entitlement import covered_products
+from casedesk.customers.entitlement import covered_products, reference_persons
 from casedesk.customers.models import Site
 from casedesk.portal.forms import INTAKE_PREFIX, NewCaseForm, ReplyForm
 
@@ -83,7 +83,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/_intake_fields.html", {"form": form})
     if data is not None and form.is_valid():
         try:
-            case = actions.do_create_case(
+            result = actions.do_submit_request(
                 actor=user,
                 requester=contact,
                 product=form.cleaned_data["product"],
@@ -99,8 +99,19 @@ def new_case(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             _add_domain_error(form, error)
         else:
-            messages.success(request, _("Case %(number)s was created.") % {"number": case.number})
-            return redirect("portal:case", number=case.number)
+            if isinstance(result, HeldRequest):
+                names = ", ".join(reference_persons(contact.organization_id))
+                messages.success(
+                    request,
+                    _(
+                        "Your request is waiting for approval by your organization's reference "
+                        "persons (%(names)s). We will let you know."
+                    )
+                    % {"names": names or "–"},
+                )
+                return redirect("portal:held_requests")
+            messages.success(request, _("Case %(number)s was created.") % {"number": result.number})
+            return redirect("portal:case", number=result.number)
     return render(
         request,
         "portal/new_case.html",

@@ -42,6 +42,7 @@ __all__ = [
     "Hours",
     "Interval",
     "NeverOpenError",
+    "add_business_days",
     "add_business_minutes",
     "add_business_seconds",
     "business_minutes_between",
@@ -374,3 +375,58 @@ def next_opening(cal: Calendar, at: datetime) -> datetime | None:
         week = _week(cal, monday)
         index = -1
     return None
+
+
+def _clamp_to_day(day: _Day, t: int) -> int:
+    """``t`` if the day is open then; before opening its first opening, otherwise the closing
+    time of the last interval that ended by ``t`` (so a time in a lunch break or after hours
+    becomes the closing time before it)."""
+    if t <= day.spans[0][0]:
+        return day.spans[0][0]
+    closing = day.spans[0][0]
+    for start, end in day.spans:
+        if start <= t < end:
+            return t
+        if end <= t:
+            closing = end
+    return closing
+
+
+def add_business_days(cal: Calendar, start: datetime, days: int) -> datetime:
+    """The same local wall time as ``start`` on the ``days``-th following day that has open
+    time, moved to that day's opening if earlier and to its closing if after hours.
+
+    "Following" counts from the local day holding ``start``, whether that day is open or not,
+    so Friday 15:00 plus 3 on a Mon-Fri calendar is Wednesday 15:00 and Saturday 10:00 plus 1
+    is Monday 10:00 (clamped to opening or closing). A day whose intervals all fall into a
+    spring-forward gap has no open time and is skipped. Adding 0 returns ``start`` itself (in
+    UTC). Raises ``NeverOpenError`` if no open day follows within ``HORIZON_WEEKS``. Cost grows
+    with the number of weeks spanned.
+    """
+    days = operator.index(days)
+    if days < 0:
+        raise ValueError(f"days must be >= 0, got {days}")
+    t = _epoch(start)
+    if days == 0:
+        return start.astimezone(UTC)
+    if not cal._opens:
+        raise NeverOpenError(f"calendar {cal.tz} has no opening hours")
+    monday, week, index = _locate(cal, t)
+    local = datetime.fromtimestamp(t, cal.zone)
+    wall = local.hour * 3600 + local.minute * 60 + local.second
+    remaining = days
+    index += 1  # the start's own day never counts
+    idle_weeks = 0
+    while True:
+        open_days = [i for i in range(index, 7) if week.days[i].spans]
+        if remaining <= len(open_days):
+            i = open_days[remaining - 1]
+            moment = _first_instant(cal.zone, date.fromordinal(monday + i), wall)
+            return datetime.fromtimestamp(_clamp_to_day(week.days[i], moment), UTC)
+        remaining -= len(open_days)
+        idle_weeks = 0 if open_days else idle_weeks + 1
+        if idle_weeks > HORIZON_WEEKS:
+            raise NeverOpenError(f"calendar {cal.tz} has no open day within {HORIZON_WEEKS} weeks")
+        monday += 7
+        week = _week(cal, monday)
+        index = 0

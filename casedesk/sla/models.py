@@ -165,6 +165,9 @@ class SLATimer(models.Model):
     warn_at = models.DateTimeField(null=True, blank=True)
     warned_cycle = models.PositiveIntegerField(default=0)
     breached_cycle = models.PositiveIntegerField(default=0)
+    # The next instant the breach scan must look at this timer (warning or breach not yet
+    # noticed); NULL once both are handled, so the scan's index only holds pending work.
+    alert_at = models.DateTimeField(null=True, blank=True)
     met_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -172,8 +175,11 @@ class SLATimer(models.Model):
             models.UniqueConstraint(fields=("case", "metric"), name="slatimer_one_per_metric"),
         )
         indexes = (
-            models.Index(fields=("due_at",), condition=Q(state="running"), name="slatimer_due"),
-            models.Index(fields=("warn_at",), condition=Q(state="running"), name="slatimer_warn"),
+            models.Index(
+                fields=("alert_at",),
+                condition=Q(state="running", alert_at__isnull=False),
+                name="slatimer_alert",
+            ),
         )
 
     def __str__(self) -> str:

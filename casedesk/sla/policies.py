@@ -1,0 +1,23 @@
+"""Which SLA policy, calendar and targets apply to a contract or case."""
+
+from __future__ import annotations
+
+from casedesk.customers.models import Contract
+from casedesk.sla import businesstime as bt
+from casedesk.sla.calendars import business_calendar
+from casedesk.sla.models import SLAPolicy, SLATarget
+
+
+def policy_for_contract(contract: Contract | None) -> SLAPolicy | None:
+    if contract is not None and contract.sla_policy_id is not None:
+        return contract.sla_policy
+    return SLAPolicy.objects.select_related("calendar").filter(is_default=True).first()
+
+
+def calendar_for_contract(contract: Contract | None) -> bt.Calendar | None:
+    policy = policy_for_contract(contract)
+    return business_calendar(policy.calendar) if policy is not None else None
+
+
+def targets_for(policy: SLAPolicy, severity: int) -> dict[str, SLATarget]:
+    return {t.metric: t for t in SLATarget.objects.filter(policy=policy, severity=severity)}
