@@ -311,13 +311,15 @@ def _demo_hours(calendar: Calendar, weekdays: range, opens: time, closes: time) 
             )
 
 
-def _demo_policy(name: str, calendar: Calendar, *, round_the_clock: set[int]) -> SLAPolicy:
+def _demo_policy(
+    name: str, calendar: Calendar, *, default: bool, round_the_clock: set[int]
+) -> SLAPolicy:
     policy, _ = SLAPolicy.objects.get_or_create(
         name=name,
         defaults={
             "calendar": calendar,
-            "is_default": name == "Standard"
-            and not SLAPolicy.objects.filter(is_default=True).exists(),
+            # One default per installation: a vendor's own default keeps that role.
+            "is_default": default and not SLAPolicy.objects.filter(is_default=True).exists(),
         },
     )
     for severity, (first, following, resolution) in SLA_TARGETS.items():
@@ -356,8 +358,8 @@ def _demo_calendars() -> None:
         ):
             if not CalendarException.objects.filter(calendar=office, date=day).exists():
                 sla_actions.do_add_calendar_exception(calendar=office, date=day, name=name)
-    _demo_policy("Standard", office, round_the_clock=set())
-    always_policy = _demo_policy("24/7", always, round_the_clock={4, 5, 6})
+    _demo_policy("Standard", office, default=True, round_the_clock=set())
+    always_policy = _demo_policy("24/7", always, default=False, round_the_clock={4, 5, 6})
     Contract.objects.filter(
         organization__name__in=[o.name for o in ORGS if o.level == Contract.SupportLevel.ALWAYS],
         support_level=Contract.SupportLevel.ALWAYS,

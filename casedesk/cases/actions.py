@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Literal
 
 from django.db import transaction
@@ -644,3 +645,51 @@ def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
         locked.save(update_fields=["state", "decided_by", "decided_at"])
         transaction.on_commit(lambda: tasks.send_held_request_rejected(locked.pk))
     return locked
+
+
+def do_close_case_automatically(*, case_id: int, reason: str, now: datetime) -> bool:
+    """Close a case whose reminders ran out, when the vendor closes such cases automatically
+    (seed 004 lets the customer close; this is the vendor's opt-in exception). False if the
+    case is no longer due by ``now``, so the reminder job may run twice or concurrently."""
+    with transaction.atomic(durable=True):
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or not reminders.is_due_for_auto_close(case, now=now):
+            return False
+        _set_status(case, Status.CLOSED, actor=None, reason=reason)
+        case.updated_at = clock.now()
+        case.save(update_fields=STATUS_FIELDS)
+        transaction.on_commit(lambda: tasks.send_auto_closed_notice(case_id))
+    return True
+
+
+def do_change_case_status_by_link(*, case_id: int, contact_id: int, status: str) -> Case:
+    """The requester's one-click answer from a reminder e-mail (a signed link, no login):
+    close the case, or reopen it because it is still a problem."""
+    if status not in lifecycle.CUSTOMER_TARGETS:
+        raise PermissionDenied(_("Only the support team can set this status."))
+    with transaction.atomic(durable=True):
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .filter(pk=case_id, requester_id=contact_id, requester__is_active=True)
+            .first()
+        )
+        if case is None:
+            raise NotFound(_("This link is not valid."))
+        if case.status == Status.CLOSED:
+            raise DomainError(
+                _("Case %(number)s is already closed.") % {"number": case.number},
+                code=ErrorCode.CONFLICT,
+            )
+        if case.status == status:
+            return case  # e.g. already back with the agents: nothing new to record
+        lifecycle.check_transition(case.status, status, is_agent=False, on_behalf_of_customer=False)
+        # The requester acts; without a login of their own the audit shows no user.
+        actor = User.objects.filter(contact__pk=contact_id).first()
+        _set_status(case, status, actor=actor, reason="reminder_link")
+        if status == Status.OPEN:
+            record_case_event(
+                case=case, actor=actor, kind="still_a_problem", data={"via": "reminder_link"}
+            )
+        case.updated_at = clock.now()
+        case.save(update_fields=STATUS_FIELDS)
+    return case

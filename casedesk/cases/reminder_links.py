@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from casedesk.cases.models import Case
+
 SALT = "casedesk.reminder-link"
 MAX_AGE = timedelta(days=30)
 
@@ -66,3 +68,13 @@ def read_token(token: str) -> ReminderLink:
 def link_url(*, case_id: int, action: LinkAction, contact_id: int) -> str:
     token = make_token(case_id=case_id, action=action, contact_id=contact_id)
     return settings.BASE_URL.rstrip("/") + reverse("portal:reminder_link", args=[token])
+
+
+def case_for_link(link: ReminderLink) -> Case | None:
+    """The case a valid token may act on: the token is the access grant, so it reaches only
+    the case it names, and only while the contact it was sent to is its active requester."""
+    return (
+        Case.objects.select_related("requester")
+        .filter(pk=link.case_id, requester_id=link.contact_id, requester__is_active=True)
+        .first()
+    )

@@ -27,8 +27,7 @@ from casedesk.cases.models import Case, Status
 from casedesk.cases.reminder_links import LinkAction, link_url
 from casedesk.customers.models import Vendor
 from casedesk.sla import businesstime as bt
-from casedesk.sla.calendars import business_calendar
-from casedesk.sla.models import SLAPolicy
+from casedesk.sla.policies import calendar_for_contract
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +37,9 @@ _BATCH = 200
 
 
 def _calendar_for(case: Case) -> bt.Calendar:
-    """The contract's SLA calendar, else the default policy's, else plain days."""
-    policy: SLAPolicy | None = None
-    if case.contract_id is not None:
-        contract = case.contract
-        if contract is not None and contract.sla_policy_id is not None:
-            policy = contract.sla_policy
-    if policy is None:
-        policy = SLAPolicy.objects.select_related("calendar").filter(is_default=True).first()
-    if policy is not None:
-        return business_calendar(policy.calendar)
-    return bt.Calendar.always_open(settings.TIME_ZONE)
+    """The case's SLA calendar (contract's policy, else the default); plain days without one."""
+    calendar = calendar_for_contract(case.contract if case.contract_id is not None else None)
+    return calendar or bt.Calendar.always_open(settings.TIME_ZONE)
 
 
 def _days_later(case: Case, start: datetime, days: int) -> datetime:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from casedesk.cases import notifications
+from casedesk.cases import notifications, reminders
+from casedesk.core import clock
 
 
 @db_task(retries=5, retry_delay=60)
@@ -25,3 +27,18 @@ def send_held_request_notice(held_id: int) -> None:
 @db_task(retries=5, retry_delay=60)
 def send_held_request_rejected(held_id: int) -> None:
     notifications.send_held_request_rejected(held_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def send_due_reminders() -> None:
+    reminders.do_send_due_reminders(now=clock.now())
+
+
+@db_task(retries=5, retry_delay=60)
+def send_case_reminder(case_id: int, reminder_number: int) -> None:
+    reminders.send_reminder_email(case_id, reminder_number)
+
+
+@db_task(retries=5, retry_delay=60)
+def send_auto_closed_notice(case_id: int) -> None:
+    reminders.send_auto_closed_email(case_id)

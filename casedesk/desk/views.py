@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 from casedesk.cases import actions, lifecycle, queries
 from casedesk.cases.access import access_case
 from casedesk.cases.models import Case, Channel
+from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.core.uploads import uploads_from
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_agent
 from casedesk.desk.forms import AgentReplyForm, CaseUpdateForm, QueueFilterForm
+from casedesk.sla.display import case_clocks, nearest_clocks
 
 
 @login_required
@@ -38,12 +40,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = queries.desk_queue(user=user, filters=filters, cursor=request.GET.get("after"))
     params = request.GET.copy()
     params.pop("after", None)
+    clocks = nearest_clocks((c.pk for c in page.items), clock.now())
     return render(
         request,
         "desk/queue.html",
         {
             "form": form,
             "page": page,
+            "rows": [(case, clocks.get(case.pk)) for case in page.items],
             "params": params.urlencode(),
         },
     )
@@ -56,6 +60,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str
         "thread": queries.case_thread(user=user, case=case),
         "events": queries.case_events(case=case),
         "intake_items": queries.intake_items(case=case),
+        "clocks": case_clocks(case.pk, clock.now()),
         "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
         "update_form": extra.pop("update_form", None)
         or CaseUpdateForm(

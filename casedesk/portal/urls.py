@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casedesk.portal import held_views, views
+from casedesk.portal import held_views, reminder_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("cases/<str:number>/close/", views.close_case, name="close"),
     path("cases/<str:number>/reopen/", views.reopen_case, name="reopen"),
     path("cases/<str:number>/move/", views.move_case, name="move"),
+    path("r/<str:token>/", reminder_views.reminder_link, name="reminder_link"),
 ]

@@ -66,10 +66,10 @@ def _run(timer: SLATimer, at: datetime) -> None:
     timer.due_at = _add(calendar, at, timer.target_seconds - timer.consumed_seconds)
     warn_total = timer.target_seconds * timer.warning_percent // 100
     timer.warn_at = _add(calendar, at, warn_total - timer.consumed_seconds)
-    _set_alert(timer)
+    set_alert(timer)
 
 
-def _set_alert(timer: SLATimer) -> None:
+def set_alert(timer: SLATimer) -> None:
     pending = []
     if timer.warned_cycle != timer.cycle and timer.warn_at is not None:
         pending.append(timer.warn_at)

@@ -149,14 +149,21 @@ def test_invalid_transition_via_form_is_409(desk: Client, case_a: Case, contact_
     assert b"cannot go from" in response.content
 
 
-def test_audit_trail_and_intake_are_readable(desk: Client, contact_a: Any, product: Any,
-                                             agent: Any) -> None:
+def test_audit_trail_and_intake_are_readable(
+    desk: Client, contact_a: Any, product: Any, agent: Any
+) -> None:
     from casedesk.cases.models import IntakeField
 
     IntakeField.objects.create(product=product, key="where", label="Where in the system")
     case = actions.do_create_case(
-        actor=contact_a.user, requester=contact_a, product=product, subject="S",
-        description="D", category="problem", severity=2, intake_data={"where": "Payroll"},
+        actor=contact_a.user,
+        requester=contact_a,
+        product=product,
+        subject="S",
+        description="D",
+        category="problem",
+        severity=2,
+        intake_data={"where": "Payroll"},
     )
     actions.do_add_message(actor=agent, case=case, body="ok", then_status="waiting_on_customer")
     page = desk.get(reverse("desk:case", args=[case.number])).content.decode()
@@ -165,8 +172,9 @@ def test_audit_trail_and_intake_are_readable(desk: Client, contact_a: Any, produ
     assert "Where in the system:</strong> Payroll" in page
 
 
-def test_times_are_shown_in_the_viewers_time_zone(client: Client, case_a: Case, agent: Any,
-                                                  contact_a: Any) -> None:
+def test_times_are_shown_in_the_viewers_time_zone(
+    client: Client, case_a: Case, agent: Any, contact_a: Any
+) -> None:
     from datetime import UTC, datetime
 
     Case.objects.filter(pk=case_a.pk).update(updated_at=datetime(2026, 1, 5, 13, 30, tzinfo=UTC))
