@@ -58,8 +58,12 @@ INSTALLED_APPS = [
     "casedesk.customers",
     "casedesk.cases",
     "casedesk.sla",
+    "casedesk.mail",
     "casedesk.portal",
     "casedesk.desk",
+    "ninja",
+    "casedesk.api",
+    "casedesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +189,25 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
 
+# Inbound and outbound e-mail (casedesk.mail). Replies route back by `<local>+<token>@domain`
+# and by our own Message-IDs, both under this domain.
+CASEDESK_MAIL_DOMAIN = os.environ.get(
+    "CASEDESK_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2] or "casedesk.localhost"
+)
+CASEDESK_REPLY_ADDRESS = os.environ.get("CASEDESK_REPLY_ADDRESS", DEFAULT_FROM_EMAIL)
+CASEDESK_MAIL_MAX_BYTES = int(os.environ.get("CASEDESK_MAIL_MAX_BYTES", 40 * 2**20))
+# RFC 3834: at most this many automatic answers (acknowledgements, refusals) per sender an hour.
+CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR = int(os.environ.get("CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR", 5))
+# One IMAP mailbox from the environment; more can be added in the admin.
+CASEDESK_IMAP_HOST = os.environ.get("CASEDESK_IMAP_HOST", "")
+CASEDESK_IMAP_PORT = int(os.environ.get("CASEDESK_IMAP_PORT", "993"))
+CASEDESK_IMAP_SSL = _env_bool("CASEDESK_IMAP_SSL", True)
+CASEDESK_IMAP_USER = os.environ.get("CASEDESK_IMAP_USER", "")
+CASEDESK_IMAP_PASSWORD = os.environ.get("CASEDESK_IMAP_PASSWORD", "")
+CASEDESK_IMAP_FOLDER = os.environ.get("CASEDESK_IMAP_FOLDER", "INBOX")
+# Empty: processed messages are deleted from the server; else moved to this folder.
+CASEDESK_IMAP_PROCESSED_FOLDER = os.environ.get("CASEDESK_IMAP_PROCESSED_FOLDER", "")
+
 # Background work: Redis when configured (scale-out), otherwise an embedded SQLite queue.
 REDIS_URL = os.environ.get("CASEDESK_REDIS_URL", "")
 HUEY: dict[str, Any] = {
@@ -196,6 +219,25 @@ if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
+
+# The cache is shared by all web processes (API rate limits count across gunicorn workers):
+# Redis when configured, otherwise a table in the database (created by `migrate`).
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "casedesk_cache",
+        }
+    }
+
+# API: requests per token per window (seconds); service accounts (integrations) get more.
+CASEDESK_API_RATE_WINDOW = int(os.environ.get("CASEDESK_API_RATE_WINDOW", "60"))
+CASEDESK_API_RATE_LIMIT = int(os.environ.get("CASEDESK_API_RATE_LIMIT", "600"))
+CASEDESK_API_SERVICE_RATE_LIMIT = int(os.environ.get("CASEDESK_API_SERVICE_RATE_LIMIT", "6000"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

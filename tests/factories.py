@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from casedesk.accounts.models import User
 from casedesk.cases import actions
@@ -13,6 +14,14 @@ from casedesk.cases.models import Case, Category, Channel, Severity
 from casedesk.customers.models import Contact, ContactRole, Contract, Organization, Product
 
 _seq = itertools.count(1)
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def oslo(*args: int) -> datetime:
+    """A wall-clock time in Oslo, e.g. oslo(2026, 3, 9, 8, 0)."""
+    return datetime(*args, tzinfo=OSLO)  # type: ignore[misc]
+
+
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
     b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
@@ -57,13 +66,12 @@ def make_contact(
     login: bool = True,
 ) -> Contact:
     email = email or f"contact{next(_seq)}@customer.test"
+    name = f"Person {next(_seq)}"
     user = (
-        User.objects.create_user(email, "pw", full_name=f"Contact {email}", language=language)
-        if login
-        else None
+        User.objects.create_user(email, "pw", full_name=name, language=language) if login else None
     )
     contact = Contact.objects.create(
-        organization=org, user=user, name=f"Contact {email}", email=email, language=language
+        organization=org, user=user, name=name, email=email, language=language
     )
     ContactRole.objects.create(contact=contact, role=role)
     return contact

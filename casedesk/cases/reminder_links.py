@@ -1,4 +1,4 @@
-"""Signed, expiring one-click links in reminder e-mails: close the case, or say it is still a problem.
+"""Signed, expiring one-click links in reminder e-mails: close the case, or "still a problem".
 
 A token carries the case, the answer and the requester it was sent to, signed with the site's
 secret and a salt of its own, so it cannot be altered, replayed against another case or mixed

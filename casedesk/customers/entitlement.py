@@ -217,3 +217,18 @@ def decide_intake(
     if not approved and not is_designated(contact):
         return _not_designated(contact.organization_id, vendor)
     return _after_hours(decision, channel, at)
+
+
+def explain_no_products(contact: Contact, day: date) -> str:
+    """Why a contact has nothing to open a case about: paused support or no contract."""
+    in_force = contracts_in_force(contact.organization_id, day)
+    if in_force.filter(standing=Contract.Standing.SUSPENDED).exists():
+        return _(
+            "Support for your organization is paused because of unpaid invoices. "
+            "Please contact our accounts department; we will gladly help again once "
+            "the invoices are settled."
+        )
+    return _(
+        "We could not find a support contract in force for your organization. Please "
+        "contact us about your contract."
+    )

@@ -20,7 +20,11 @@ from casedesk.core.errors import DomainError, ErrorCode
 from casedesk.core.uploads import uploads_from
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_contact
-from casedesk.customers.entitlement import covered_products, reference_persons
+from casedesk.customers.entitlement import (
+    covered_products,
+    explain_no_products,
+    reference_persons,
+)
 from casedesk.customers.models import Site
 from casedesk.portal.forms import INTAKE_PREFIX, NewCaseForm, ReplyForm
 
@@ -68,7 +72,8 @@ def _intake_fields(
 def new_case(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     contact = require_contact(user)
-    products = covered_products(contact, clock.now().date())
+    today = clock.now().date()
+    products = covered_products(contact, today)
     sites = Site.objects.filter(organization_id=contact.organization_id)
     data = request.POST if request.method == "POST" else None
     product_id = (data or request.GET).get("product")
@@ -118,7 +123,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "contact": contact,
-            "no_products": not products.exists(),
+            "no_products": None if products.exists() else explain_no_products(contact, today),
         },
     )
 

@@ -143,8 +143,7 @@ class CalendarExceptionInline(admin.TabularInline[CalendarException, Calendar]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarException]:
         # Years of seeded holidays would make the page long; the past rarely needs editing.
-        this_year = clock.now().date().replace(month=1, day=1)
-        return super().get_queryset(request).filter(date__gte=this_year)
+        return super().get_queryset(request).filter(date__year__gte=clock.now().year)
 
 
 @admin.register(Calendar)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import pytest
@@ -19,8 +21,11 @@ def desk(client: Client, agent: Any) -> Client:
 
 
 def _queue_numbers(desk: Client, **params: Any) -> list[str]:
-    body = desk.get(reverse("desk:queue"), params).content.decode()
-    return [line.split('">')[1].split("<")[0] for line in body.split('<a href="/desk/cases/')[1:]]
+    return _numbers(desk.get(reverse("desk:queue"), params).content.decode())
+
+
+def _numbers(body: str) -> list[str]:
+    return re.findall(r'<a href="/desk/cases/(\d{4}-\d{6})/">', body)
 
 
 def test_queue_puts_urgent_first_then_customer_rank(
@@ -63,7 +68,7 @@ def test_queue_keyset_pages_cover_everything_once(
     url: str | None = reverse("desk:queue")
     while url:
         body = desk.get(url).content.decode()
-        seen += [p.split('">')[1].split("<")[0] for p in body.split('<a href="/desk/cases/')[1:]]
+        seen += _numbers(body)
         url = (
             reverse("desk:queue")
             + "?"

@@ -12,7 +12,7 @@ from casedesk.sla import actions as sla_actions
 from casedesk.sla.models import SLANotice, SLATimer
 from casedesk.sla.scan import do_scan_sla
 from tests import factories
-from tests.sla.conftest import oslo
+from tests.factories import oslo
 
 
 def _timer(case: Case, metric: str) -> SLATimer:

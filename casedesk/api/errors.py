@@ -1,0 +1,179 @@
+"""The API's one error shape, and the one place exceptions become HTTP statuses.
+
+Every error body is ``{"error": {"code": ..., "message": ..., "details": {...}}}``. Domain
+errors keep their own code and status (casedesk.core.errors); nothing unexpected ever
+reaches the client as a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pydantic
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from casedesk.api.ratelimit import RateLimited
+from casedesk.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+class InsufficientScope(Exception):
+    """A read-only token tried to change something."""
+
+
+class UnknownParameters(Exception):
+    """Query or form keys the endpoint does not know, or that the caller's role may not use."""
+
+    def __init__(self, *, source: str, keys: Iterable[str], reason: str = "extra_forbidden"):
+        self.source = source
+        self.keys = sorted(keys)
+        self.reason = reason
+        super().__init__(self.keys)
+
+
+def error_body(code: str, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": dict(details or {})}}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    response = JsonResponse(error_body(code, message, details), status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _clean_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    # Only location, message and type: pydantic's `input` and `ctx` may echo secrets or hold
+    # objects that are not JSON.
+    return [
+        {
+            "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in errors
+    ]
+
+
+def validation_error_response(errors: list[dict[str, Any]]) -> HttpResponse:
+    return error_response(
+        422, "validation_error", _("The request is not valid."), {"errors": errors}
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(exc.http_status, str(exc.code), exc.message, exc.details)
+
+
+def _ninja_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return validation_error_response(_clean_errors(exc.errors))
+
+
+def _pydantic_validation(request: HttpRequest, exc: pydantic.ValidationError) -> HttpResponse:
+    # Raised when a handler re-checks a body against the caller's role schema.
+    errors = _clean_errors(exc.errors(include_url=False))
+    for error in errors:
+        error["loc"] = ["body", *error["loc"]]
+    return validation_error_response(errors)
+
+
+def _unknown_parameters(request: HttpRequest, exc: UnknownParameters) -> HttpResponse:
+    message = (
+        _("This parameter is not allowed for you.")
+        if exc.reason == "not_allowed"
+        else _("Unknown parameter.")
+    )
+    return validation_error_response(
+        [{"loc": [exc.source, key], "msg": message, "type": exc.reason} for key in exc.keys]
+    )
+
+
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(
+        401,
+        "unauthenticated",
+        _("A valid API token is required: Authorization: Bearer <token>."),
+        headers={"WWW-Authenticate": 'Bearer realm="casedesk"'},
+    )
+
+
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(403, "permission_denied", _("You may not do this."))
+
+
+def _insufficient_scope(request: HttpRequest, exc: InsufficientScope) -> HttpResponse:
+    return error_response(
+        403,
+        "insufficient_scope",
+        _("This token may only read. Create a token with the write scope to make changes."),
+        headers={"WWW-Authenticate": 'Bearer realm="casedesk", error="insufficient_scope"'},
+    )
+
+
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    return error_response(
+        429,
+        "rate_limited",
+        _("Too many requests. Please wait %(seconds)s seconds.") % {"seconds": exc.retry_after},
+        {"limit": exc.limit, "retry_after": exc.retry_after},
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(404, "not_found", _("Not found."))
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    message = _("The request could not be read.") if status == 400 else str(exc)
+    return error_response(status, _HTTP_CODES.get(status, "error"), message)
+
+
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("API error on %s %s", request.method, request.path)
+    return error_response(
+        500, "server_error", _("Something went wrong on our side. It has been logged.")
+    )
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    # Looked up along the exception's class hierarchy, so the most specific one wins.
+    api.add_exception_handler(DomainError, _domain)
+    api.add_exception_handler(ValidationError, _ninja_validation)
+    api.add_exception_handler(pydantic.ValidationError, _pydantic_validation)
+    api.add_exception_handler(UnknownParameters, _unknown_parameters)
+    api.add_exception_handler(AuthenticationError, _unauthenticated)
+    api.add_exception_handler(AuthorizationError, _forbidden)
+    api.add_exception_handler(DjangoPermissionDenied, _forbidden)
+    api.add_exception_handler(InsufficientScope, _insufficient_scope)
+    api.add_exception_handler(RateLimited, _rate_limited)
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(Exception, _unexpected)
