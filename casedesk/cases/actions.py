@@ -127,6 +127,7 @@ def do_create_case(
     intake_data: Mapping[str, str] | None = None,
     uploads: Sequence[Upload] = (),
     site: Site | None = None,
+    meeting_requested: bool = False,
 ) -> Case:
     """Open a case for an entitled requester; anything else raises IntakeRefused.
 
@@ -144,6 +145,7 @@ def do_create_case(
         intake_data=intake_data,
         uploads=uploads,
         site=site,
+        meeting_requested=meeting_requested,
     )
 
 
@@ -160,6 +162,7 @@ def _create_case(
     intake_data: Mapping[str, str] | None,
     uploads: Sequence[Upload],
     site: Site | None,
+    meeting_requested: bool = False,
     approved_by: Contact | None = None,
     in_transaction: Callable[[Case], None] | None = None,
 ) -> Case:
@@ -211,6 +214,7 @@ def _create_case(
                 channel=channel,
                 contract=decision.contract,
                 accepted_for=decision.accepted_for,
+                meeting_requested=meeting_requested,
                 created_at=now,
                 updated_at=now,
             )
@@ -554,6 +558,7 @@ def do_submit_request(
     intake_data: Mapping[str, str] | None = None,
     uploads: Sequence[Upload] = (),
     site: Site | None = None,
+    meeting_requested: bool = False,
 ) -> Case | HeldRequest:
     """Every channel's way in: a case, a request held for approval, or IntakeRefused."""
     try:
@@ -569,6 +574,7 @@ def do_submit_request(
             intake_data=intake_data,
             uploads=uploads,
             site=site,
+            meeting_requested=meeting_requested,
         )
     except IntakeRefused as refused:
         if refused.decision.outcome != Outcome.HOLD:
@@ -692,4 +698,46 @@ def do_change_case_status_by_link(*, case_id: int, contact_id: int, status: str)
             )
         case.updated_at = clock.now()
         case.save(update_fields=STATUS_FIELDS)
+    return case
+
+
+def do_schedule_meeting(
+    *, actor: User, case: Case, starts_at: datetime, minutes: int, location: str
+) -> Case:
+    """Book the phone/video meeting the customer asked for; meets the meeting target."""
+    _require_agent(actor)
+    if not 5 <= minutes <= 480:
+        raise DomainError(
+            _("A meeting lasts between 5 minutes and 8 hours."), code=ErrorCode.INVALID_INPUT
+        )
+    with transaction.atomic(durable=True):
+        case = _lock(case)
+        if case.status == Status.CLOSED:
+            raise DomainError(_("The case is closed."), code=ErrorCode.CONFLICT)
+        now = clock.now()
+        if starts_at < now:
+            raise DomainError(_("The meeting must be in the future."), code=ErrorCode.INVALID_INPUT)
+        old = case.meeting_at
+        case.meeting_at, case.meeting_minutes = starts_at, minutes
+        case.meeting_location = location.strip()[:250]
+        timers.on_meeting_scheduled(case=case, at=now)
+        case.updated_at = now
+        case.save(
+            update_fields=[
+                "meeting_at",
+                "meeting_minutes",
+                "meeting_location",
+                "queue_due_at",
+                "updated_at",
+            ]
+        )
+        record_case_event(
+            case=case,
+            actor=actor,
+            kind="meeting_scheduled",
+            field="meeting",
+            old=old.isoformat() if old else "",
+            new=starts_at.isoformat(),
+        )
+        transaction.on_commit(lambda: tasks.send_meeting_invite(case.pk))
     return case

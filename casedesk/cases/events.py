@@ -46,6 +46,12 @@ _KIND_LABELS = {
     "reply_added": _("replied"),
     "note_added": _("wrote an internal note"),
     "attachment_added": _("attached a file"),
+    "meeting_scheduled": _("booked a meeting"),
+    "reminder_sent": _("sent a reminder to the customer"),
+    "still_a_problem": _("the customer says it is still a problem"),
+    "sla_warning": _("SLA target due soon"),
+    "sla_breached": _("SLA target missed"),
+    "sla_recomputed": _("recomputed the SLA due times"),
 }
 
 
@@ -67,6 +73,11 @@ def _value_label(field: str, value: str) -> str:
 def describe_case_event(event: CaseEvent) -> str:
     """One translated line for the audit trail, e.g. 'changed the status: Open → Closed'."""
     text = str(_KIND_LABELS.get(event.kind, event.kind))
+    if event.kind in ("sla_warning", "sla_breached"):
+        from casedesk.sla.models import Metric  # sla builds on cases
+
+        label = Metric(event.field).label if event.field in Metric.values else event.field
+        return f"{text}: {label}"
     if event.field:
         old = _value_label(event.field, event.old_value)
         new = _value_label(event.field, event.new_value)

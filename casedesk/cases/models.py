@@ -95,6 +95,10 @@ class Case(models.Model):
     accepted_for = models.DateTimeField(null=True, blank=True)
     meeting_requested = models.BooleanField(_("meeting requested"), default=False)
     meeting_at = models.DateTimeField(_("meeting scheduled at"), null=True, blank=True)
+    meeting_minutes = models.PositiveSmallIntegerField(_("meeting length (minutes)"), default=30)
+    meeting_location = models.CharField(
+        _("meeting link or phone number"), max_length=250, blank=True
+    )
     reminder_count = models.PositiveSmallIntegerField(default=0)
     next_reminder_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)

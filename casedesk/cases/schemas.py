@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
-from casedesk.api.schemas import PersonRef, Ref, StrictIn
+from casedesk.api.schemas import Out, PersonRef, Ref, StrictIn
 from casedesk.cases.models import (
     NO_DUE_TIME,
     Attachment,
@@ -101,7 +102,7 @@ class AgentOrderIn(ContactOrderIn):
     organization: int
 
 
-class OrderOut(Schema):
+class OrderOut(Out):
     numbers: list[str]
 
 
@@ -111,7 +112,7 @@ class MessageForm(Schema):
     then_status: Status | None = Field(None, description="Agents only: the next status.")
 
 
-class SlaTimerOut(Schema):
+class SlaTimerOut(Out):
     metric: str
     state: str
     due_at: datetime | None
@@ -119,7 +120,7 @@ class SlaTimerOut(Schema):
     met_at: datetime | None
 
 
-class ContactCaseOut(Schema):
+class ContactCaseOut(Out):
     number: str
     subject: str
     status: Status
@@ -144,12 +145,12 @@ class AgentCaseOut(ContactCaseOut):
     sla: list[SlaTimerOut]
 
 
-class CasePage(Schema):
+class CasePage(Out):
     items: list[AgentCaseOut | ContactCaseOut]
     next_cursor: str | None
 
 
-class HeldRequestOut(Schema):
+class HeldRequestOut(Out):
     """202: the request waits for a reference person of the organization to approve it."""
 
     held_request: int
@@ -157,7 +158,7 @@ class HeldRequestOut(Schema):
     message: str
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(Out):
     id: int
     filename: str
     content_type: str
@@ -165,7 +166,7 @@ class AttachmentOut(Schema):
     url: str
 
 
-class MessageOut(Schema):
+class MessageOut(Out):
     id: int
     kind: Message.Kind
     channel: Channel
@@ -241,18 +242,21 @@ def attachment_out(attachment: Attachment, number: str) -> AttachmentOut:
         filename=attachment.filename,
         content_type=attachment.content_type,
         size=attachment.size,
-        url=f"/api/v1/cases/{number}/attachments/{attachment.pk}",
+        url=reverse("api:case_attachment", args=[number, attachment.pk]),
     )
 
 
 def message_out(message: Message, number: str) -> MessageOut:
-    author = message.author_contact or message.author
+    if message.author_contact is not None:
+        author = message.author_contact.name
+    else:
+        author = str(message.author) if message.author is not None else ""
     return MessageOut(
         id=message.pk,
         kind=message.kind,
         channel=message.channel,
         body=message.body,
-        author=author.name if hasattr(author, "name") else str(author or ""),
+        author=author,
         from_customer=message.from_customer,
         created_at=message.created_at,
         attachments=[attachment_out(a, number) for a in message.attachments.all()],

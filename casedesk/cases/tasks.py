@@ -42,3 +42,10 @@ def send_case_reminder(case_id: int, reminder_number: int) -> None:
 @db_task(retries=5, retry_delay=60)
 def send_auto_closed_notice(case_id: int) -> None:
     reminders.send_auto_closed_email(case_id)
+
+
+@db_task(retries=5, retry_delay=60)
+def send_meeting_invite(case_id: int) -> None:
+    from casedesk.cases.meetings import send_meeting_invite as send
+
+    send(case_id)

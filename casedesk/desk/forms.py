@@ -70,3 +70,15 @@ class CaseUpdateForm(forms.Form):
     )
     severity = forms.TypedChoiceField(choices=Severity.choices, coerce=int, label=_("Severity"))
     category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
+
+
+class MeetingForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    minutes = forms.IntegerField(label=_("Minutes"), initial=30, min_value=5, max_value=480)
+    location = forms.CharField(
+        label=_("Video link or phone number"), max_length=250, required=False
+    )

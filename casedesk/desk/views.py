@@ -17,7 +17,7 @@ from casedesk.core.errors import DomainError
 from casedesk.core.uploads import uploads_from
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_agent
-from casedesk.desk.forms import AgentReplyForm, CaseUpdateForm, QueueFilterForm
+from casedesk.desk.forms import AgentReplyForm, CaseUpdateForm, MeetingForm, QueueFilterForm
 from casedesk.sla.display import case_clocks, nearest_clocks
 
 
@@ -61,6 +61,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str
         "events": queries.case_events(case=case),
         "intake_items": queries.intake_items(case=case),
         "clocks": case_clocks(case.pk, clock.now()),
+        "meeting_form": extra.pop("meeting_form", None) or MeetingForm(),
         "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
         "update_form": extra.pop("update_form", None)
         or CaseUpdateForm(
@@ -136,4 +137,32 @@ def update(request: HttpRequest, number: str) -> HttpResponse:
     case.refresh_from_db()
     return render(
         request, "desk/case_detail.html", _case_context(request, case, update_form=form), status=409
+    )
+
+
+@login_required
+@require_POST
+def schedule_meeting(request: HttpRequest, number: str) -> HttpResponse:
+    user = require_agent(current_user(request))
+    case = access_case(user=user, number=number)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_schedule_meeting(
+                actor=user,
+                case=case,
+                starts_at=form.cleaned_data["starts_at"],
+                minutes=form.cleaned_data["minutes"],
+                location=form.cleaned_data["location"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Meeting booked; the customer gets an invitation."))
+            return redirect("desk:case", number=number)
+    return render(
+        request,
+        "desk/case_detail.html",
+        _case_context(request, case, meeting_form=form),
+        status=422,
     )

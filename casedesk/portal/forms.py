@@ -43,6 +43,10 @@ class NewCaseForm(forms.Form):
         choices=Severity.choices, coerce=int, label=_("Severity"), initial=Severity.QUESTION
     )
     subject = forms.CharField(max_length=250, label=_("Subject"))
+    meeting_requested = forms.BooleanField(
+        required=False,
+        label=_("I would like a phone or video meeting about this"),
+    )
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         label=_("Description"),

@@ -100,6 +100,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 channel=Channel.PORTAL,
                 intake_data=form.intake_data(),
                 uploads=uploads_from(request),
+                meeting_requested=form.cleaned_data.get("meeting_requested", False),
             )
         except DomainError as error:
             _add_domain_error(form, error)

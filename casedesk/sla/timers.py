@@ -156,6 +156,16 @@ def on_agent_reply(*, case: Case, at: datetime) -> None:
     refresh_case_due(case)
 
 
+def on_meeting_scheduled(*, case: Case, at: datetime) -> None:
+    """Booking the meeting is what the meeting target asks for, whenever it takes place."""
+    timers = _timers(case, [Metric.MEETING])
+    for timer in timers:
+        if timer.state in LIVE:
+            _finish(timer, at, R.MET)
+    _save(timers)
+    refresh_case_due(case)
+
+
 def on_customer_message(*, case: Case, at: datetime) -> None:
     """Each customer message after the first answer starts a next-response clock anew."""
     timers = {t.metric: t for t in _timers(case)}

@@ -1,0 +1,280 @@
+"""Cases over the API. Handlers translate HTTP to actions and queries; objects are fetched
+only through the access getters, so a contact never reaches another organization's case."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, UploadedFile
+from ninja.responses import Status as Reply
+
+from casedesk.accounts.models import User
+from casedesk.api.access import access_agent, access_contact, access_organization, access_site
+from casedesk.api.auth import api_user
+from casedesk.api.params import check_keys, field_names, for_role
+from casedesk.api.schemas import responses
+from casedesk.cases import actions, queries
+from casedesk.cases.access import access_attachment, access_case, cases_visible_to
+from casedesk.cases.attachments import INLINE_TYPES, Upload
+from casedesk.cases.models import Case, Channel, HeldRequest, Status
+from casedesk.cases.schemas import (
+    AGENT_ONLY_FILTERS,
+    AgentCaseIn,
+    AgentCaseOut,
+    AgentOrderIn,
+    AgentTransitionIn,
+    CaseListParams,
+    CasePage,
+    CaseUpdateIn,
+    ContactCaseIn,
+    ContactCaseOut,
+    ContactOrderIn,
+    ContactTransitionIn,
+    HeldRequestOut,
+    MessageForm,
+    MessageOut,
+    MoveIn,
+    case_out,
+    held_out,
+    message_out,
+)
+from casedesk.core.errors import DomainError, ErrorCode, NotFound
+from casedesk.core.keyset import Page, paginate
+from casedesk.customers.access import access_product, require_agent, require_contact
+from casedesk.customers.entitlement import reference_persons
+
+router = Router(tags=["cases"])
+
+ORDERINGS = {
+    "-updated_at": queries.RECENT_ORDER,
+    "queue": queries.QUEUE_ORDER,
+    "rank": queries.RANK_ORDER,
+}
+# A case number or its beginning: searched as a range on the unique index.
+NUMBER_PREFIX = re.compile(r"\d{4}(-\d{0,6})?")
+CaseOut = AgentCaseOut | ContactCaseOut
+
+
+def search_cases(*, user: User, params: CaseListParams) -> Page[Case]:
+    """The list endpoint's query: every filter a column condition, keyset-paginated on an
+    ordering that an index serves. `q` is a number prefix or a subject substring (no full-text
+    index yet; the substring test runs along the ordering index, bounded by the page size)."""
+    qs: QuerySet[Case] = cases_visible_to(user)
+    if params.sort != "-updated_at":
+        if params.status == Status.CLOSED:
+            raise DomainError(
+                _("Closed cases have no place in the queue or the rank order."),
+                code=ErrorCode.INVALID_INPUT,
+            )
+        qs = qs.exclude(status=Status.CLOSED)
+    if params.status:
+        qs = qs.filter(status=params.status)
+    if params.severity:
+        qs = qs.filter(severity=params.severity)
+    if params.product:
+        qs = qs.filter(product_id=params.product)
+    if params.organization:
+        qs = qs.filter(organization_id=params.organization)
+    if params.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif params.assignee is not None:
+        qs = qs.filter(assignee_id=params.assignee)
+    if params.updated_since:
+        qs = qs.filter(updated_at__gte=params.updated_since)
+    if q := (params.q or "").strip():
+        if NUMBER_PREFIX.fullmatch(q):
+            # Digits and "-" sort before ":", so this range is exactly "starts with q".
+            qs = qs.filter(number__gte=q, number__lt=q + ":")
+        else:
+            qs = qs.filter(subject__icontains=q)
+    qs = qs.select_related("organization", "product", "site", "requester", "assignee")
+    if user.is_agent:
+        qs = qs.prefetch_related("sla_timers")
+    return paginate(qs, ordering=ORDERINGS[params.sort], cursor=params.cursor, size=params.limit)
+
+
+@router.get("", response=responses({200: CasePage}), url_name="cases")
+def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
+    user = api_user(request)
+    check_keys(
+        request.GET,
+        source="query",
+        allowed=field_names(CaseListParams),
+        not_allowed=() if user.is_agent else AGENT_ONLY_FILTERS,
+    )
+    page = search_cases(user=user, params=params)
+    return CasePage(
+        items=[case_out(c, agent=user.is_agent) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "",
+    response=responses({201: CaseOut, 202: HeldRequestOut}),
+    url_name="case_create",
+    summary="Open a case (contacts for themselves; agents and integrations for a contact)",
+)
+def create_case(
+    request: HttpRequest, payload: AgentCaseIn | ContactCaseIn
+) -> Reply[CaseOut | HeldRequestOut]:
+    user = api_user(request)
+    data = for_role(user, payload, agent=AgentCaseIn, contact=ContactCaseIn)
+    if isinstance(data, AgentCaseIn):
+        requester, channel = access_contact(user=user, contact_id=data.requester), data.channel
+    else:
+        requester, channel = require_contact(user), Channel.API
+    result = actions.do_submit_request(
+        actor=user,
+        requester=requester,
+        product=access_product(user=user, product_id=data.product),
+        site=access_site(user=user, site_id=data.site) if data.site else None,
+        subject=data.subject,
+        description=data.description,
+        category=data.category,
+        severity=data.severity,
+        channel=channel,
+        intake_data=data.intake_data,
+    )
+    if isinstance(result, HeldRequest):
+        names = ", ".join(reference_persons(result.organization_id)) or "–"
+        message = _("The request waits for approval by a reference person (%(names)s).") % {
+            "names": names
+        }
+        return Reply(202, held_out(result, message))
+    return Reply(201, case_out(result, agent=user.is_agent))
+
+
+# Registered before /{number}, which would otherwise match the path "order".
+@router.put("/order", response={204: None, **responses({})}, url_name="case_order")
+def set_order(request: HttpRequest, payload: AgentOrderIn | ContactOrderIn) -> Reply[None]:
+    """Put all of an organization's open cases in the given order (first is most important)."""
+    user = api_user(request)
+    data = for_role(user, payload, agent=AgentOrderIn, contact=ContactOrderIn)
+    if isinstance(data, AgentOrderIn):
+        organization = access_organization(user=user, organization_id=data.organization)
+    else:
+        organization = require_contact(user).organization
+    actions.do_set_case_order(actor=user, organization=organization, numbers=data.numbers)
+    return Reply(204, None)
+
+
+@router.get("/{number}", response=responses({200: CaseOut}), url_name="case")
+def get_case(request: HttpRequest, number: str) -> CaseOut:
+    user = api_user(request)
+    return case_out(access_case(user=user, number=number), agent=user.is_agent)
+
+
+@router.patch("/{number}", response=responses({200: AgentCaseOut}), url_name="case_update")
+def update_case(request: HttpRequest, number: str, payload: CaseUpdateIn) -> CaseOut:
+    """Agents only: assignee, severity, category and status in one all-or-nothing change."""
+    user = api_user(request)
+    case = access_case(user=user, number=number)
+    require_agent(user)
+    assignee = case.assignee
+    if "assignee" in payload.model_fields_set:
+        assignee = access_agent(user=user, agent_id=payload.assignee) if payload.assignee else None
+    updated = actions.do_update_case(
+        actor=user,
+        case=case,
+        assignee=assignee,
+        severity=payload.severity or case.severity,
+        category=payload.category or case.category,
+        status=payload.status or case.status,
+        on_behalf_of_customer=payload.on_behalf_of_customer,
+    )
+    return case_out(updated, agent=True)
+
+
+@router.post(
+    "/{number}/transitions",
+    response=responses({200: CaseOut}),
+    url_name="case_transition",
+    summary="Change the status: close, reopen, or (agents) any allowed step",
+)
+def transition_case(
+    request: HttpRequest, number: str, payload: AgentTransitionIn | ContactTransitionIn
+) -> CaseOut:
+    user = api_user(request)
+    case = access_case(user=user, number=number)
+    data = for_role(user, payload, agent=AgentTransitionIn, contact=ContactTransitionIn)
+    updated = actions.do_change_case_status(
+        actor=user,
+        case=case,
+        status=data.status,
+        on_behalf_of_customer=isinstance(data, AgentTransitionIn) and data.on_behalf_of_customer,
+    )
+    return case_out(updated, agent=user.is_agent)
+
+
+@router.get("/{number}/messages", response=responses({200: list[MessageOut]}), url_name="messages")
+def list_messages(request: HttpRequest, number: str) -> list[MessageOut]:
+    user = api_user(request)
+    case = access_case(user=user, number=number)
+    return [message_out(m, case.number) for m in queries.case_thread(user=user, case=case)]
+
+
+@router.post(
+    "/{number}/messages",
+    response=responses({201: MessageOut}),
+    url_name="message_create",
+    summary="Reply (or, agents, add an internal note), with attachments (multipart)",
+)
+def create_message(
+    request: HttpRequest,
+    number: str,
+    data: Form[MessageForm],
+    attachments: File[list[UploadedFile]] | None = None,
+) -> Reply[MessageOut]:
+    user = api_user(request)
+    case = access_case(user=user, number=number)
+    check_keys(request.POST, source="form", allowed=field_names(MessageForm))
+    uploads = [
+        Upload(filename=f.name or "attachment", content=f, size=f.size or 0)
+        for f in attachments or []
+    ]
+    message = actions.do_add_message(
+        actor=user,
+        case=case,
+        body=data.body,
+        kind=data.kind,
+        channel=Channel.API,
+        uploads=uploads,
+        then_status=data.then_status,
+    )
+    return Reply(201, message_out(message, case.number))
+
+
+@router.get(
+    "/{number}/attachments/{attachment_id}",
+    response={200: None, **responses({})},
+    url_name="case_attachment",
+    openapi_extra={
+        "responses": {"200": {"description": "The file", "content": {"*/*": {"schema": {}}}}}
+    },
+)
+def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    user = api_user(request)
+    case = access_case(user=user, number=number)
+    found = access_attachment(user=user, attachment_id=attachment_id)
+    if found.case_id != case.pk:
+        raise NotFound(_("The file was not found."))
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=found.content_type not in INLINE_TYPES,
+        filename=found.filename,
+        content_type=found.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@router.post("/{number}/move", response={204: None, **responses({})}, url_name="case_move")
+def move_case(request: HttpRequest, number: str, payload: MoveIn) -> Reply[None]:
+    """One step up or down in the organization's own priority order."""
+    user = api_user(request)
+    case = access_case(user=user, number=number)
+    actions.do_move_case_rank(actor=user, case=case, direction=payload.direction)
+    return Reply(204, None)
