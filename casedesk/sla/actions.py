@@ -15,14 +15,16 @@ from datetime import date, datetime, time
 from itertools import pairwise
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from casedesk.cases.events import record_case_event
+from casedesk.cases.models import Case, Status
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.sla import timers
 from casedesk.sla.holidays import NAME_MAX_LENGTH, public_holidays
-from casedesk.sla.models import Calendar, CalendarException, OpeningHours
+from casedesk.sla.models import Calendar, CalendarException, OpeningHours, SLAPolicy
 
 Intervals = Sequence[tuple[time, time]]
 
@@ -197,3 +199,42 @@ def do_set_opening_hours(
         _after_change(locked.pk, at)
     _refresh_version(calendar)
     return created
+
+
+def _retarget_cases(cases: QuerySet[Case], reason: str) -> int:
+    """Each open case with live clocks in its own transaction: swap in the targets now in force."""
+    ids = list(
+        cases.exclude(status=Status.CLOSED)
+        .filter(sla_timers__state__in=timers.LIVE)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    for case_id in ids:
+        with transaction.atomic(durable=True):
+            case = Case.objects.select_for_update().select_related("contract").get(pk=case_id)
+            changed = timers.retarget(case=case, at=clock.now())
+            case.save(update_fields=["queue_due_at"])
+            record_case_event(
+                case=case,
+                actor=None,
+                kind="sla_recomputed",
+                data={
+                    "reason": reason,
+                    **{t.metric: t.due_at.isoformat() if t.due_at else None for t in changed},
+                },
+            )
+    return len(ids)
+
+
+def do_retarget_policy_cases(*, policy_id: int) -> int:
+    """After a policy's targets changed: its open cases keep consumed time, get new targets."""
+    policy = SLAPolicy.objects.get(pk=policy_id)
+    under = Q(contract__sla_policy_id=policy_id)
+    if policy.is_default:
+        under |= Q(contract__isnull=True) | Q(contract__sla_policy__isnull=True)
+    return _retarget_cases(Case.objects.filter(under), "policy_changed")
+
+
+def do_retarget_contract_cases(*, contract_id: int) -> int:
+    """After a contract got another SLA policy (mid-case): recompute from now on."""
+    return _retarget_cases(Case.objects.filter(contract_id=contract_id), "contract_changed")

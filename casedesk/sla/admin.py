@@ -26,8 +26,16 @@ from django.utils.translation import gettext_lazy
 
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
-from casedesk.sla import actions
+from casedesk.sla import actions, tasks, timers
 from casedesk.sla.models import Calendar, CalendarException, OpeningHours, SLAPolicy, SLATarget
+
+
+def _checkpoint(calendar_ids: set[int]) -> None:
+    """Before admin rows change: bank running clocks' time under the hours still in force,
+    so the change applies from now on and never rewrites the past."""
+    now = clock.now()
+    for calendar_id in calendar_ids:
+        timers.checkpoint_calendar(calendar_id=calendar_id, at=now)
 
 
 def _touch_on_commit(calendar_ids: set[int]) -> None:
@@ -155,6 +163,11 @@ class CalendarAdmin(admin.ModelAdmin[Calendar]):
     inlines = (OpeningHoursInline, CalendarExceptionInline)
     actions = ("seed_public_holidays",)
 
+    def save_model(self, request: HttpRequest, obj: Calendar, form: Any, change: Any) -> None:
+        if change:
+            _checkpoint({obj.pk})
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
         super().save_related(request, form, formsets, change)
         edited = "time_zone" in form.changed_data or any(fs.has_changed() for fs in formsets)
@@ -209,15 +222,18 @@ class CalendarExceptionAdmin(admin.ModelAdmin[CalendarException]):
         calendar_ids = {obj.calendar_id}
         if change and "calendar" in form.changed_data:
             calendar_ids.add(form.initial["calendar"])
+        _checkpoint(calendar_ids)
         super().save_model(request, obj, form, change)
         _touch_on_commit(calendar_ids)
 
     def delete_model(self, request: HttpRequest, obj: CalendarException) -> None:
+        _checkpoint({obj.calendar_id})
         super().delete_model(request, obj)
         _touch_on_commit({obj.calendar_id})
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarException]) -> None:
         calendar_ids = set(queryset.values_list("calendar_id", flat=True))
+        _checkpoint(calendar_ids)
         super().delete_queryset(request, queryset)
         _touch_on_commit(calendar_ids)
 
@@ -234,3 +250,10 @@ class SLAPolicyAdmin(admin.ModelAdmin[SLAPolicy]):
     list_filter = ("is_default", "calendar")
     search_fields = ("name",)
     inlines = (SLATargetInline,)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Open cases under this policy get the new targets, keeping consumed time.
+            policy_id = form.instance.pk
+            transaction.on_commit(lambda: tasks.retarget_policy_cases(policy_id))

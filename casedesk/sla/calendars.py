@@ -42,3 +42,8 @@ def business_calendar(calendar: Calendar) -> bt.Calendar:
 def round_the_clock(calendar: Calendar) -> bt.Calendar:
     """For targets in calendar minutes (24/7): every second counts, in the calendar's zone."""
     return bt.Calendar.always_open(calendar.time_zone)
+
+
+def clear_cache() -> None:
+    """Forget converted calendars (tests roll back and reuse ids and versions)."""
+    _cache.clear()

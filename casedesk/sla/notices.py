@@ -56,7 +56,9 @@ def deliver_pending(limit: int = 200) -> int:
     for notice_id in pending:
         with transaction.atomic(durable=True):
             notice = (
-                SLANotice.objects.select_for_update()
+                # Lock the notice only: the assignee join is nullable (an outer join), which
+                # PostgreSQL cannot lock.
+                SLANotice.objects.select_for_update(of=("self",))
                 .select_related("timer__case__assignee")
                 .filter(pk=notice_id, sent_at__isnull=True)
                 .first()

@@ -21,3 +21,17 @@ def scan_sla() -> None:
 @lock_task("casedesk-sla-notices")
 def deliver_sla_notices() -> None:
     notices.deliver_pending()
+
+
+@db_task(retries=3, retry_delay=30)
+def retarget_policy_cases(policy_id: int) -> None:
+    from casedesk.sla.actions import do_retarget_policy_cases
+
+    do_retarget_policy_cases(policy_id=policy_id)
+
+
+@db_task(retries=3, retry_delay=30)
+def retarget_contract_cases(contract_id: int) -> None:
+    from casedesk.sla.actions import do_retarget_contract_cases
+
+    do_retarget_contract_cases(contract_id=contract_id)

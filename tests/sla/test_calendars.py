@@ -39,12 +39,6 @@ def _version(calendar: Calendar) -> int:
     return Calendar.objects.values_list("version", flat=True).get(pk=calendar.pk)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Rolled-back tests reuse calendar ids and versions, which key the conversion cache.
-    monkeypatch.setattr(calendars, "_cache", {})
-
-
 @pytest.fixture
 def at_christmas(frozen: Callable[[datetime], None]) -> None:
     """Wednesday 23 Dec 2026, 10:00 in Oslo: the day before the vendor's Christmas closure."""

@@ -203,3 +203,26 @@ def test_queue_shows_business_time_left_and_breaches_in_red(
     assert "sla-breached" not in row_ok and "3h 0m" in row_ok
     detail = client.get(f"/desk/cases/{ok.number}/").content.decode()
     assert "First response" in detail and "3h 0m" in detail
+
+
+def test_policy_and_contract_changes_retarget_open_cases(
+    sla: Any, frozen: Any, contact_a: Any, product: Any, office: Any, org_a: Any
+) -> None:
+    from casedesk.customers.models import Contract
+    from casedesk.sla.models import SLAPolicy, SLATarget
+
+    frozen(oslo(2026, 3, 9, 8, 0))
+    case = factories.make_case(contact_a, product, severity=2)  # first response 4 h
+    frozen(oslo(2026, 3, 9, 9, 0))
+    SLATarget.objects.filter(severity=2, metric="first_response").update(minutes=120)
+    assert sla_actions.do_retarget_policy_cases(policy_id=sla.pk) == 1
+    assert _timer(case, "first_response").due_at == oslo(2026, 3, 9, 10, 0)
+    fast = SLAPolicy.objects.create(name="Fast", calendar=office)
+    SLATarget.objects.create(policy=fast, severity=2, metric="first_response", minutes=90)
+    Contract.objects.filter(organization=org_a).update(sla_policy=fast)
+    frozen(oslo(2026, 3, 9, 9, 30))
+    sla_actions.do_retarget_contract_cases(contract_id=case.contract_id)
+    first = _timer(case, "first_response")
+    assert first.consumed_seconds == 90 * 60 and first.due_at == oslo(2026, 3, 9, 9, 30)
+    assert _timer(case, "resolution").state == "stopped"  # the new policy has no such target
+    assert case.events.filter(kind="sla_recomputed").count() == 2
