@@ -1,0 +1,129 @@
+"""Helpers shared by the case actions: actor checks, row locks, attachments, status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from casedesk.accounts.models import User
+from casedesk.cases import reminders
+from casedesk.cases.attachments import Upload, store_upload, validate_upload
+from casedesk.cases.events import record_case_event
+from casedesk.cases.models import (
+    Attachment,
+    Case,
+    Message,
+    Status,
+)
+from casedesk.core import clock
+from casedesk.core.errors import NotFound, PermissionDenied
+from casedesk.customers.access import contact_for_user
+from casedesk.customers.models import Contact
+from casedesk.sla import timers
+
+# A customer writing on a case that waits for them, or that they thought was solved,
+# puts it back in the agents' hands.
+REOPENED_BY_CUSTOMER_REPLY = frozenset(
+    {Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED, Status.CLOSED, Status.ON_HOLD}
+)
+
+
+# Fields a status change may touch: its own, the customer's rank (reopened cases go last),
+# SLA due time and reminders.
+STATUS_FIELDS = [
+    "status",
+    "closed_at",
+    "rank",
+    "updated_at",
+    "queue_due_at",
+    "next_reminder_at",
+    "reminder_count",
+]
+
+
+def check_actor_on_case(actor: User, case: Case) -> Contact | None:
+    """Return the acting contact (None for agents); outsiders get 'not found'."""
+    if actor.is_agent:
+        return None
+    contact = contact_for_user(actor)
+    if contact is None or contact.organization_id != case.organization_id:
+        raise NotFound(_("Case %(number)s was not found.") % {"number": case.number})
+    return contact
+
+
+def lock_case(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def validate_uploads(uploads: Sequence[Upload]) -> list[tuple[Upload, str, str]]:
+    return [(u, *validate_upload(u)) for u in uploads]
+
+
+def attach_uploads(
+    *,
+    case: Case,
+    message: Message,
+    actor: User | None,
+    checked: list[tuple[Upload, str, str]],
+    stored: list[str],
+) -> None:
+    for upload, name, content_type in checked:
+        path = store_upload(upload)
+        stored.append(path)
+        Attachment.objects.create(
+            case=case,
+            message=message,
+            file=path,
+            filename=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            created_at=message.created_at,
+        )
+        record_case_event(case=case, actor=actor, kind="attachment_added", new=name)
+
+
+def next_rank(organization_id: int) -> int:
+    top = (
+        Case.objects.filter(organization_id=organization_id)
+        .exclude(status=Status.CLOSED)
+        .aggregate(m=Max("rank"))["m"]
+    )
+    return (top or 0) + 1
+
+
+def set_status(
+    case: Case,
+    status: str,
+    *,
+    actor: User | None,
+    on_behalf_of_customer: bool = False,
+    reason: str = "",
+) -> None:
+    old = case.status
+    now = clock.now()
+    if old == Status.CLOSED:
+        case.closed_at = None
+        case.rank = next_rank(case.organization_id)
+    case.status = status
+    if status == Status.CLOSED:
+        case.closed_at = now
+    timers.on_status_changed(case=case, old=old, new=status, at=now)
+    reminders.on_status_changed(case=case, old=old, new=status, at=now)
+    record_case_event(
+        case=case,
+        actor=actor,
+        kind="status_changed",
+        field="status",
+        old=old,
+        new=status,
+        on_behalf_of_customer=on_behalf_of_customer,
+        data={"reason": reason} if reason else None,
+    )
+
+
+def require_agent(actor: User) -> None:
+    if not actor.is_agent:
+        raise PermissionDenied(_("Only the support team can change this."))

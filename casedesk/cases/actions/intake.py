@@ -1,0 +1,291 @@
+"""Opening cases: the intake rule for every channel, and held requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casedesk.accounts.models import User
+from casedesk.cases import tasks
+from casedesk.cases.actions.base import (
+    attach_uploads,
+    next_rank,
+    validate_uploads,
+)
+from casedesk.cases.attachments import Upload, delete_stored
+from casedesk.cases.events import record_case_event
+from casedesk.cases.intake import clean_intake_data
+from casedesk.cases.models import (
+    Case,
+    Category,
+    Channel,
+    HeldRequest,
+    Message,
+    Severity,
+    queue_class_for,
+)
+from casedesk.cases.numbering import allocate_case_number
+from casedesk.core import clock
+from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
+from casedesk.customers.access import contact_for_user
+from casedesk.customers.entitlement import IntakeDecision, Outcome, decide_intake
+from casedesk.customers.models import Contact, ContactRole, Product, Site
+from casedesk.sla import timers
+
+
+class IntakeRefused(DomainError):
+    """The request was not opened as a case; `decision` says why, politely."""
+
+    code = ErrorCode.INTAKE_REFUSED
+
+    def __init__(self, decision: IntakeDecision) -> None:
+        super().__init__(decision.message, details={"reason": str(decision.reason or "")})
+        self.decision = decision
+
+
+def do_create_case(
+    *,
+    actor: User | None,
+    requester: Contact,
+    product: Product,
+    subject: str,
+    description: str,
+    category: str,
+    severity: int,
+    channel: str = Channel.PORTAL,
+    intake_data: Mapping[str, str] | None = None,
+    uploads: Sequence[Upload] = (),
+    site: Site | None = None,
+    meeting_requested: bool = False,
+) -> Case:
+    """Open a case for an entitled requester; anything else raises IntakeRefused.
+
+    `actor` is None when the system acts for the requester (e.g. inbound e-mail).
+    """
+    return _create_case(
+        actor=actor,
+        requester=requester,
+        product=product,
+        subject=subject,
+        description=description,
+        category=category,
+        severity=severity,
+        channel=channel,
+        intake_data=intake_data,
+        uploads=uploads,
+        site=site,
+        meeting_requested=meeting_requested,
+    )
+
+
+def _create_case(
+    *,
+    actor: User | None,
+    requester: Contact,
+    product: Product,
+    subject: str,
+    description: str,
+    category: str,
+    severity: int,
+    channel: str,
+    intake_data: Mapping[str, str] | None,
+    uploads: Sequence[Upload],
+    site: Site | None,
+    meeting_requested: bool = False,
+    approved_by: Contact | None = None,
+    in_transaction: Callable[[Case], None] | None = None,
+) -> Case:
+    if (
+        approved_by is None
+        and actor is not None
+        and not actor.is_agent
+        and contact_for_user(actor) != requester
+    ):
+        raise PermissionDenied(_("You can only open cases in your own name."))
+    subject, description = subject.strip(), description.strip()
+    if not subject or not description:
+        raise DomainError(
+            _("Please give the case a subject and a description."),
+            code=ErrorCode.INVALID_INPUT,
+        )
+    if category not in Category.values or severity not in Severity.values:
+        raise DomainError(_("Unknown category or severity."), code=ErrorCode.INVALID_INPUT)
+    if site is not None and site.organization_id != requester.organization_id:
+        raise DomainError(_("Unknown site."), code=ErrorCode.INVALID_INPUT)
+    now = clock.now()
+    decision = decide_intake(
+        contact=requester,
+        product=product,
+        severity=severity,
+        channel=channel,
+        at=now,
+        approved=approved_by is not None,
+    )
+    if decision.outcome != Outcome.ACCEPT:
+        raise IntakeRefused(decision)
+    cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
+    checked = validate_uploads(uploads)
+    stored: list[str] = []
+    try:
+        with transaction.atomic(durable=True):
+            case = Case.objects.create(
+                number=allocate_case_number(now),
+                organization_id=requester.organization_id,
+                product=product,
+                site=site,
+                requester=requester,
+                subject=subject[:250],
+                category=category,
+                severity=severity,
+                queue_class=queue_class_for(severity),
+                rank=next_rank(requester.organization_id),
+                intake_data=cleaned,
+                channel=channel,
+                contract=decision.contract,
+                accepted_for=decision.accepted_for,
+                meeting_requested=meeting_requested,
+                created_at=now,
+                updated_at=now,
+            )
+            message = Message.objects.create(
+                case=case,
+                author=actor,
+                author_contact=requester,
+                kind=Message.Kind.REPLY,
+                channel=channel,
+                body=description,
+                created_at=now,
+            )
+            record_case_event(
+                case=case,
+                actor=actor,
+                kind="created",
+                new=case.number,
+                data={
+                    "channel": channel,
+                    "severity": severity,
+                    "category": category,
+                    "intake": str(decision.reason or ""),
+                    "approved_by": approved_by.pk if approved_by else None,
+                },
+            )
+            attach_uploads(case=case, message=message, actor=actor, checked=checked, stored=stored)
+            timers.start_case_clocks(case=case, at=now)
+            case.save(update_fields=["queue_due_at"])
+            if in_transaction is not None:
+                in_transaction(case)
+            transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk))
+    except BaseException:
+        delete_stored(stored)
+        raise
+    return case
+
+
+def do_submit_request(
+    *,
+    actor: User | None,
+    requester: Contact,
+    product: Product,
+    subject: str,
+    description: str,
+    category: str,
+    severity: int,
+    channel: str = Channel.PORTAL,
+    intake_data: Mapping[str, str] | None = None,
+    uploads: Sequence[Upload] = (),
+    site: Site | None = None,
+    meeting_requested: bool = False,
+) -> Case | HeldRequest:
+    """Every channel's way in: a case, a request held for approval, or IntakeRefused."""
+    try:
+        return do_create_case(
+            actor=actor,
+            requester=requester,
+            product=product,
+            subject=subject,
+            description=description,
+            category=category,
+            severity=severity,
+            channel=channel,
+            intake_data=intake_data,
+            uploads=uploads,
+            site=site,
+            meeting_requested=meeting_requested,
+        )
+    except IntakeRefused as refused:
+        if refused.decision.outcome != Outcome.HOLD:
+            raise
+    cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
+    with transaction.atomic(durable=True):
+        held = HeldRequest.objects.create(
+            organization_id=requester.organization_id,
+            requester=requester,
+            product=product,
+            subject=subject.strip()[:250],
+            description=description.strip(),
+            category=category,
+            severity=severity,
+            channel=channel,
+            intake_data=cleaned,
+            created_at=clock.now(),
+        )
+        transaction.on_commit(lambda: tasks.send_held_request_notice(held.pk))
+    return held
+
+
+def _check_reference_person(actor: User, held: HeldRequest) -> Contact:
+    contact = contact_for_user(actor)
+    if contact is None or contact.organization_id != held.organization_id:
+        raise NotFound(_("The request was not found."))
+    if not contact.roles.filter(
+        role__in=[ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL]
+    ).exists():
+        raise PermissionDenied(_("Only your organization's reference persons decide on this."))
+    if held.state != HeldRequest.State.PENDING:
+        raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
+    return contact
+
+
+def do_approve_held_request(*, actor: User, held: HeldRequest) -> Case:
+    """A reference person vouches for a colleague's request: it becomes a case."""
+    approver = _check_reference_person(actor, held)
+
+    def mark_approved(case: Case) -> None:
+        # Same transaction as the case: two approvals racing cannot make two cases.
+        locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
+        if locked.state != HeldRequest.State.PENDING:
+            raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
+        locked.state = HeldRequest.State.APPROVED
+        locked.decided_by, locked.decided_at, locked.case = approver, clock.now(), case
+        locked.save(update_fields=["state", "decided_by", "decided_at", "case"])
+
+    return _create_case(
+        actor=actor,
+        requester=held.requester,
+        product=held.product,
+        subject=held.subject,
+        description=held.description,
+        category=held.category,
+        severity=held.severity,
+        channel=held.channel,
+        intake_data=held.intake_data,
+        uploads=(),
+        site=None,
+        approved_by=approver,
+        in_transaction=mark_approved,
+    )
+
+
+def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
+    approver = _check_reference_person(actor, held)
+    with transaction.atomic(durable=True):
+        locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
+        if locked.state != HeldRequest.State.PENDING:
+            raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
+        locked.state = HeldRequest.State.REJECTED
+        locked.decided_by, locked.decided_at = approver, clock.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+        transaction.on_commit(lambda: tasks.send_held_request_rejected(locked.pk))
+    return locked
