@@ -340,7 +340,7 @@ def _demo_policy(
 
 def _demo_calendars() -> None:
     """An office calendar as in seed 000 (Mon-Fri 08-16, closed on public holidays and on
-    24 and 31 Dec), a 24/7 calendar, and a policy on each; the 24/7 one for 24/7 contracts."""
+    24 and 31 Dec), a round-the-clock calendar, a default policy and a 24/7 policy."""
     office, _ = Calendar.objects.get_or_create(
         name="Office hours (Oslo)", defaults={"time_zone": "Europe/Oslo", "country": "NO"}
     )
@@ -359,7 +359,8 @@ def _demo_calendars() -> None:
             if not CalendarException.objects.filter(calendar=office, date=day).exists():
                 sla_actions.do_add_calendar_exception(calendar=office, date=day, name=name)
     _demo_policy("Standard", office, default=True, round_the_clock=set())
-    always_policy = _demo_policy("24/7", always, default=False, round_the_clock={4, 5, 6})
+    # 24/7 customers: outages (4, 5, 6) are worked round the clock, the rest in office hours.
+    always_policy = _demo_policy("24/7", office, default=False, round_the_clock={4, 5, 6})
     Contract.objects.filter(
         organization__name__in=[o.name for o in ORGS if o.level == Contract.SupportLevel.ALWAYS],
         support_level=Contract.SupportLevel.ALWAYS,
