@@ -18,6 +18,7 @@ class ClockView:
     metric: str
     label: str
     state: str
+    state_label: str
     due_at: datetime | None
     seconds_left: int | None  # business seconds; negative once breached
 
@@ -50,7 +51,14 @@ def _view(timer: SLATimer, now: datetime) -> ClockView:
         left = bt.business_seconds_between(clock_of(timer), now, timer.due_at)
         if left == 0 and timer.due_at <= now:
             left = -1  # past due while closed: still breached
-    return ClockView(timer.metric, str(timer.get_metric_display()), timer.state, timer.due_at, left)
+    return ClockView(
+        timer.metric,
+        str(timer.get_metric_display()),
+        timer.state,
+        str(timer.get_state_display()),
+        timer.due_at,
+        left,
+    )
 
 
 def nearest_clocks(case_ids: Iterable[int], now: datetime) -> dict[int, ClockView]:
