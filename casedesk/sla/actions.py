@@ -211,7 +211,11 @@ def _retarget_cases(cases: QuerySet[Case], reason: str) -> int:
     )
     for case_id in ids:
         with transaction.atomic(durable=True):
-            case = Case.objects.select_for_update(of=("self",)).select_related("contract").get(pk=case_id)
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("contract")
+                .get(pk=case_id)
+            )
             changed = timers.retarget(case=case, at=clock.now())
             case.save(update_fields=["queue_due_at"])
             record_case_event(

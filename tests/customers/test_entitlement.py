@@ -87,11 +87,14 @@ def test_non_designated_is_refused_with_reference_names(
     with pytest.raises(IntakeRefused) as info:
         _submit(colleague, product)
     assert info.value.decision.reason == Reason.NOT_DESIGNATED
-    assert reference.name in info.value.message and "ref@a.test" not in info.value.message
+    assert reference.name in info.value.message
+    assert "ref@a.test" not in info.value.message
     body = _portal_post(client, colleague, product).content.decode()
-    assert reference.name in body and "designated contact persons" in body
+    assert reference.name in body
+    assert "designated contact persons" in body
     body = _phone_post(Client(), agent, "colleague@a.test", product).content.decode()
-    assert "Not opened" in body and reference.name in body
+    assert "Not opened" in body
+    assert reference.name in body
     assert Case.objects.count() == 0
 
 
@@ -101,7 +104,8 @@ def test_unknown_person_is_refused(client: Client, agent: Any, product: Any) -> 
     )
     assert (decision.outcome, decision.reason) == (Outcome.REFUSE, Reason.UNKNOWN_PERSON)
     body = _phone_post(client, agent, "stranger@nowhere.test", product).content.decode()
-    assert "not a contact person" in body and Case.objects.count() == 0
+    assert "not a contact person" in body
+    assert Case.objects.count() == 0
 
 
 def test_held_for_approval_then_approved(
@@ -116,9 +120,11 @@ def test_held_for_approval_then_approved(
     vendor.save()
     with django_capture_on_commit_callbacks(execute=True):
         response = _portal_post(client, colleague, product)
-    assert response.status_code == 302 and response["Location"] == "/portal/requests/"
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/requests/"
     held = HeldRequest.objects.get()
-    assert held.state == "pending" and Case.objects.count() == 0
+    assert held.state == "pending"
+    assert Case.objects.count() == 0
     assert [m.to for m in mail.outbox] == [["ref@a.test"]]  # the reference person is asked
     # The colleague cannot approve their own request; the reference person can.
     response = client.post(reverse("portal:decide_held", args=[held.pk]), {"decision": "approve"})
@@ -127,12 +133,14 @@ def test_held_for_approval_then_approved(
     assert "Help" in client.get(reverse("portal:held_requests")).content.decode()
     client.post(reverse("portal:decide_held", args=[held.pk]), {"decision": "approve"})
     held.refresh_from_db()
-    assert held.state == "approved" and held.case is not None
+    assert held.state == "approved"
+    assert held.case is not None
     assert held.case.requester == colleague
     assert held.case.events.get(kind="created").data["approved_by"] == reference.pk
     # Approving twice does not make a second case.
     response = client.post(reverse("portal:decide_held", args=[held.pk]), {"decision": "approve"})
-    assert response.status_code == 409 and Case.objects.count() == 1
+    assert response.status_code == 409
+    assert Case.objects.count() == 1
     # The colleague now sees their own case (and only theirs).
     client.force_login(colleague.user)
     assert held.case.number in client.get(reverse("portal:cases")).content.decode()
@@ -160,7 +168,8 @@ def test_held_request_rejected_tells_the_requester(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal:decide_held", args=[held.pk]), {"decision": "reject"})
     held.refresh_from_db()
-    assert held.state == "rejected" and held.decided_by == reference
+    assert held.state == "rejected"
+    assert held.decided_by == reference
     assert mail.outbox[-1].to == ["colleague@a.test"]
 
 
@@ -245,7 +254,8 @@ def test_responsible_person_gets_a_copy_of_public_replies(
         actions.do_add_message(actor=agent, case=case, body="Fixed")
         actions.do_add_message(actor=agent, case=case, body="internal", kind="note")
     [reply] = mail.outbox
-    assert reply.to == ["anna@a.test"] and reply.cc == ["boss@a.test"]
+    assert reply.to == ["anna@a.test"]
+    assert reply.cc == ["boss@a.test"]
     own = factories.make_case(responsible, product)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
