@@ -82,15 +82,25 @@ def _fill(cases: int) -> None:
     calendar, created = Calendar.objects.get_or_create(name="Bench office")
     if created:
         for weekday in range(7):
-            OpeningHours.objects.create(calendar=calendar, weekday=weekday,
-                                        opens="00:00", closes="00:00")
+            OpeningHours.objects.create(
+                calendar=calendar, weekday=weekday, opens="00:00", closes="00:00"
+            )
     began = time.perf_counter()
     step = 100_000
     for start in range(have + 1, cases + 1, step):
         stop = min(start + step - 1, cases)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(FILL, {"org": org.pk, "product": product.pk, "contact": contact.pk,
-                                  "calendar": calendar.pk, "start": start, "stop": stop})
+            cursor.execute(
+                FILL,
+                {
+                    "org": org.pk,
+                    "product": product.pk,
+                    "contact": contact.pk,
+                    "calendar": calendar.pk,
+                    "start": start,
+                    "stop": stop,
+                },
+            )
         print(f"  filled {stop:,} cases", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE cases_case; ANALYZE sla_slatimer;")
@@ -117,7 +127,9 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
-        sys.exit("set DATABASE_URL=postgres://…/casedesk_bench (the scan is measured on PostgreSQL)")
+        sys.exit(
+            "set DATABASE_URL=postgres://…/casedesk_bench (the scan is measured on PostgreSQL)"
+        )
     _ensure_database(url)
 
     import django
@@ -134,9 +146,11 @@ def main() -> None:
     _fill(args.cases)
     _make_due(args.due)
     now = timezone.now()
-    candidates = SLATimer.objects.filter(state="running", alert_at__lte=now, pk__gt=0).order_by(
-        "pk"
-    ).values_list("pk", flat=True)[:500]
+    candidates = (
+        SLATimer.objects.filter(state="running", alert_at__lte=now, pk__gt=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
     sql, params = candidates.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -147,8 +161,10 @@ def main() -> None:
     began = time.perf_counter()
     result = do_scan_sla(now=now)
     busy = time.perf_counter() - began
-    print(f"scan with {args.due} due clocks: {busy * 1000:.0f} ms "
-          f"(warned {result.warned}, breached {result.breached})")
+    print(
+        f"scan with {args.due} due clocks: {busy * 1000:.0f} ms "
+        f"(warned {result.warned}, breached {result.breached})"
+    )
     began = time.perf_counter()
     idle = do_scan_sla(now=timezone.now())
     quiet = time.perf_counter() - began

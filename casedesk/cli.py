@@ -83,6 +83,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("worker", help="run the background worker and scheduler (Huey)")
     demo = sub.add_parser("demo", help="load demo data (safe to run again)")
     demo.add_argument("--quiet", action="store_true")
+    ingest = sub.add_parser("ingest-mail", help="store one e-mail from standard input (MTA pipe)")
+    ingest.add_argument("--process-now", action="store_true", help="process it before exiting")
+    ingest.add_argument("--sender", default="", help="envelope sender, if the MTA passes it")
+    ingest.add_argument("recipients", nargs="*", help="envelope recipients, if the MTA passes them")
+    listener = sub.add_parser("mail-listener", help="receive e-mail by LMTP (or SMTP) from an MTA")
+    listener.add_argument("--host", default="127.0.0.1")
+    listener.add_argument("--port", type=int, default=8024)
+    listener.add_argument("--smtp", action="store_true", help="speak SMTP instead of LMTP")
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_sub.add_parser("create", help="print a new API token for a user")
+    token_create.add_argument("--email", required=True)
+    token_create.add_argument("--scope", choices=["read", "write"], default="read")
+    token_create.add_argument("--expires", type=int, metavar="DAYS", help="days until it expires")
+    token_create.add_argument("--name", default="cli")
+    token_create.add_argument("--service", action="store_true", help="a service-account token")
     sub.add_parser("manage", help="Django's manage.py commands", add_help=False)
     if args and args[0] == "manage":
         return _manage(args[1:])
@@ -91,6 +107,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(ns.host, ns.port, ns.web_workers)
     if ns.command == "worker":
         return _manage(["run_huey", "--workers", "2", "--worker-type", "thread"])
+    if ns.command == "ingest-mail":
+        from casedesk.mail.commands import EX_TEMPFAIL, ingest_mail
+
+        try:
+            _setup_django()
+        except Exception as error:  # the MTA must keep the mail and retry
+            print(f"casedesk ingest-mail: temporary failure: {error}", file=sys.stderr)
+            return EX_TEMPFAIL
+        return ingest_mail(
+            sys.stdin.buffer,
+            process_now=ns.process_now,
+            recipients=ns.recipients,
+            sender=ns.sender,
+        )
+    if ns.command == "mail-listener":
+        _setup_django()
+        from casedesk.mail.listener import run_listener
+
+        return run_listener(host=ns.host, port=ns.port, lmtp=not ns.smtp)
+    if ns.command == "token":
+        _setup_django()
+        from casedesk.api.commands import create_token
+
+        return create_token(
+            email=ns.email, scope=ns.scope, expires=ns.expires, name=ns.name, service=ns.service
+        )
     if ns.command == "demo":
         _setup_django()
         from casedesk.demo import load_demo

@@ -45,6 +45,7 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", core_views.attachment, name="attachment"),
     path("portal/", include("casedesk.portal.urls")),
     path("desk/", include("casedesk.desk.urls")),
+    path("api/v1/", include("casedesk.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -8,7 +8,7 @@ reaches the client as a stack trace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pydantic
@@ -164,16 +164,20 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (DomainError, _domain),
+        (ValidationError, _ninja_validation),
+        (pydantic.ValidationError, _pydantic_validation),
+        (UnknownParameters, _unknown_parameters),
+        (AuthenticationError, _unauthenticated),
+        (AuthorizationError, _forbidden),
+        (DjangoPermissionDenied, _forbidden),
+        (InsufficientScope, _insufficient_scope),
+        (RateLimited, _rate_limited),
+        (Http404, _not_found),
+        (HttpError, _http_error),
+        (Exception, _unexpected),
+    ]
     # Looked up along the exception's class hierarchy, so the most specific one wins.
-    api.add_exception_handler(DomainError, _domain)
-    api.add_exception_handler(ValidationError, _ninja_validation)
-    api.add_exception_handler(pydantic.ValidationError, _pydantic_validation)
-    api.add_exception_handler(UnknownParameters, _unknown_parameters)
-    api.add_exception_handler(AuthenticationError, _unauthenticated)
-    api.add_exception_handler(AuthorizationError, _forbidden)
-    api.add_exception_handler(DjangoPermissionDenied, _forbidden)
-    api.add_exception_handler(InsufficientScope, _insufficient_scope)
-    api.add_exception_handler(RateLimited, _rate_limited)
-    api.add_exception_handler(Http404, _not_found)
-    api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(Exception, _unexpected)
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)

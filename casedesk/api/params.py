@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.http import QueryDict
 from pydantic import BaseModel
@@ -47,5 +47,5 @@ def for_role(user: User, payload: BaseModel, *, agent: type[A], contact: type[C]
     """
     schema: type[A] | type[C] = agent if user.is_agent else contact
     if type(payload) is schema:
-        return payload
+        return cast("A | C", payload)
     return schema.model_validate(payload.model_dump(mode="json", exclude_unset=True))

@@ -40,9 +40,6 @@ def check_rate(token: ApiToken) -> None:
         count = cache.incr(key)
     except ValueError:
         # First request of the window; `add` keeps a racing request's count if it won.
-        if cache.add(key, 1, timeout=window + 5):
-            count = 1
-        else:
-            count = cache.incr(key)
+        count = 1 if cache.add(key, 1, timeout=window + 5) else cache.incr(key)
     if count > limit:
         raise RateLimited(limit=limit, retry_after=max(1, math.ceil((bucket + 1) * window - now)))

@@ -15,7 +15,7 @@ from casedesk.accounts.models import User
 from casedesk.api.access import access_agent, access_contact, access_organization, access_site
 from casedesk.api.auth import api_user
 from casedesk.api.params import check_keys, field_names, for_role
-from casedesk.api.schemas import responses
+from casedesk.api.schemas import PathId, PathNumber, responses
 from casedesk.cases import actions, queries
 from casedesk.cases.access import access_attachment, access_case, cases_visible_to
 from casedesk.cases.attachments import INLINE_TYPES, Upload
@@ -56,6 +56,7 @@ ORDERINGS = {
 # A case number or its beginning: searched as a range on the unique index.
 NUMBER_PREFIX = re.compile(r"\d{4}(-\d{0,6})?")
 CaseOut = AgentCaseOut | ContactCaseOut
+OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
 
 
 def search_cases(*, user: User, params: CaseListParams) -> Page[Case]:
@@ -69,7 +70,13 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[Case]:
                 _("Closed cases have no place in the queue or the rank order."),
                 code=ErrorCode.INVALID_INPUT,
             )
-        qs = qs.exclude(status=Status.CLOSED)
+        if params.sort == "rank":
+            # A range per open status on (organization, status, rank): the sort then covers
+            # only the organization's open cases, never its closed history.
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        else:
+            # Literally the condition of the partial queue index, so the planner can use it.
+            qs = qs.exclude(status=Status.CLOSED)
     if params.status:
         qs = qs.filter(status=params.status)
     if params.severity:
@@ -157,18 +164,26 @@ def set_order(request: HttpRequest, payload: AgentOrderIn | ContactOrderIn) -> R
         organization = access_organization(user=user, organization_id=data.organization)
     else:
         organization = require_contact(user).organization
+    # A number the caller cannot see is "not found", as on every other case endpoint.
+    visible = set(
+        cases_visible_to(user)
+        .filter(organization=organization, number__in=data.numbers)
+        .values_list("number", flat=True)
+    )
+    if missing := set(data.numbers) - visible:
+        raise NotFound(_("Case %(number)s was not found.") % {"number": min(missing)})
     actions.do_set_case_order(actor=user, organization=organization, numbers=data.numbers)
     return Reply(204, None)
 
 
 @router.get("/{number}", response=responses({200: CaseOut}), url_name="case")
-def get_case(request: HttpRequest, number: str) -> CaseOut:
+def get_case(request: HttpRequest, number: PathNumber) -> CaseOut:
     user = api_user(request)
     return case_out(access_case(user=user, number=number), agent=user.is_agent)
 
 
 @router.patch("/{number}", response=responses({200: AgentCaseOut}), url_name="case_update")
-def update_case(request: HttpRequest, number: str, payload: CaseUpdateIn) -> CaseOut:
+def update_case(request: HttpRequest, number: PathNumber, payload: CaseUpdateIn) -> CaseOut:
     """Agents only: assignee, severity, category and status in one all-or-nothing change."""
     user = api_user(request)
     case = access_case(user=user, number=number)
@@ -195,7 +210,7 @@ def update_case(request: HttpRequest, number: str, payload: CaseUpdateIn) -> Cas
     summary="Change the status: close, reopen, or (agents) any allowed step",
 )
 def transition_case(
-    request: HttpRequest, number: str, payload: AgentTransitionIn | ContactTransitionIn
+    request: HttpRequest, number: PathNumber, payload: AgentTransitionIn | ContactTransitionIn
 ) -> CaseOut:
     user = api_user(request)
     case = access_case(user=user, number=number)
@@ -210,7 +225,7 @@ def transition_case(
 
 
 @router.get("/{number}/messages", response=responses({200: list[MessageOut]}), url_name="messages")
-def list_messages(request: HttpRequest, number: str) -> list[MessageOut]:
+def list_messages(request: HttpRequest, number: PathNumber) -> list[MessageOut]:
     user = api_user(request)
     case = access_case(user=user, number=number)
     return [message_out(m, case.number) for m in queries.case_thread(user=user, case=case)]
@@ -224,9 +239,9 @@ def list_messages(request: HttpRequest, number: str) -> list[MessageOut]:
 )
 def create_message(
     request: HttpRequest,
-    number: str,
+    number: PathNumber,
     data: Form[MessageForm],
-    attachments: File[list[UploadedFile]] | None = None,
+    attachments: File[list[UploadedFile] | None] = None,
 ) -> Reply[MessageOut]:
     user = api_user(request)
     case = access_case(user=user, number=number)
@@ -252,10 +267,13 @@ def create_message(
     response={200: None, **responses({})},
     url_name="case_attachment",
     openapi_extra={
-        "responses": {"200": {"description": "The file", "content": {"*/*": {"schema": {}}}}}
+        # The same (integer) key ninja uses, so this replaces its empty 200 response.
+        "responses": {200: {"description": "The file", "content": {"*/*": {"schema": {}}}}}
     },
 )
-def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+def download_attachment(
+    request: HttpRequest, number: PathNumber, attachment_id: PathId
+) -> FileResponse:
     user = api_user(request)
     case = access_case(user=user, number=number)
     found = access_attachment(user=user, attachment_id=attachment_id)
@@ -272,7 +290,7 @@ def download_attachment(request: HttpRequest, number: str, attachment_id: int) -
 
 
 @router.post("/{number}/move", response={204: None, **responses({})}, url_name="case_move")
-def move_case(request: HttpRequest, number: str, payload: MoveIn) -> Reply[None]:
+def move_case(request: HttpRequest, number: PathNumber, payload: MoveIn) -> Reply[None]:
     """One step up or down in the organization's own priority order."""
     user = api_user(request)
     case = access_case(user=user, number=number)

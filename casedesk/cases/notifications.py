@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from casedesk.cases.models import Case, HeldRequest, Message
 from casedesk.customers.models import Contact, ContactRole
+from casedesk.mail import outbound
+from casedesk.mail.queries import inbound_origin
 
 
 def _case_url(case: Case) -> str:
@@ -22,22 +23,36 @@ def _send(
     template: str,
     context: dict[str, object],
     subject: str,
+    key: str,
+    case: Case | None = None,
+    message: Message | None = None,
     cc: list[str] | None = None,
     automatic: bool = True,
+    in_reply_to: str = "",
+    suppress_reason: str = "",
 ) -> None:
+    # The mail app adds the threading headers, reply address and case tag, records the
+    # send (once per key) and marks automatic mail as such (RFC 3834).
     with translation.override(contact.language):
         text = render_to_string(f"cases/email/{template}.txt", context)
         html = render_to_string(f"cases/email/{template}.html", context)
-        mail = EmailMultiAlternatives(
+    outbound.deliver(
+        outbound.CaseMail(
+            kind=template,
+            key=key,
+            to=contact.email,
             subject=subject,
-            body=text,
-            to=[contact.email],
+            text=text,
+            html=html,
+            language=contact.language,
+            case=case,
+            message=message,
             cc=cc or [],
-            # RFC 3834: machine-made mail says so, so auto-responders do not answer it.
-            headers={"Auto-Submitted": "auto-generated"} if automatic else {},
+            automatic=automatic,
+            in_reply_to=in_reply_to,
+            suppress_reason=suppress_reason,
         )
-        mail.attach_alternative(html, "text/html")
-        mail.send()
+    )
 
 
 def responsible_copies(case: Case) -> list[str]:
@@ -63,11 +78,17 @@ def send_acknowledgement(case_id: int) -> None:
             "number": case.number,
             "subject": case.subject,
         }
+    # A case opened by e-mail: answer that mail, unless it must get no automatic answer.
+    answered, suppress_reason = inbound_origin(case)
     _send(
         contact=case.requester,
         template="acknowledgement",
         subject=subject,
         context={"case": case, "url": _case_url(case), "contact": case.requester},
+        key=f"acknowledgement:{case.pk}",
+        case=case,
+        in_reply_to=answered,
+        suppress_reason=suppress_reason,
     )
 
 
@@ -89,6 +110,9 @@ def send_reply(message_id: int) -> None:
             "url": _case_url(case),
             "contact": case.requester,
         },
+        key=f"reply:{message.pk}",
+        case=case,
+        message=message,
         cc=responsible_copies(case),
         automatic=False,
     )
@@ -112,6 +136,7 @@ def send_held_request_notice(held_id: int) -> None:
             template="held_request",
             subject=subject,
             context={"held": held, "url": url, "contact": decider},
+            key=f"held_request:{held.pk}:{decider.pk}",
         )
 
 
@@ -126,4 +151,5 @@ def send_held_request_rejected(held_id: int) -> None:
         template="held_request_rejected",
         subject=subject,
         context={"held": held, "contact": held.requester},
+        key=f"held_request_rejected:{held.pk}",
     )

@@ -3,14 +3,14 @@ what an agent may. Every input schema forbids unknown fields (casedesk.api.schem
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from casedesk.api.schemas import Out, PersonRef, Ref, StrictIn
+from casedesk.api.schemas import CaseNumber, Id, Out, PersonRef, Ref, StrictIn, Text
 from casedesk.cases.models import (
     NO_DUE_TIME,
     Attachment,
@@ -26,16 +26,41 @@ from casedesk.cases.models import (
 CaseSort = Literal["-updated_at", "queue", "rank"]
 
 
+def _iso_datetime(value: Any) -> Any:
+    # Pydantic would also read numbers as Unix times; only ISO 8601 text is accepted here.
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("expected an ISO 8601 date and time") from exc
+    else:
+        raise ValueError("expected an ISO 8601 date and time")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        # In UTC: PostgreSQL refuses some offsets that ISO 8601 allows (e.g. -16:30).
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date and time out of range") from exc
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+
+
 class CaseListParams(Schema):
     status: Status | None = None
     severity: Severity | None = None
-    product: int | None = None
-    organization: int | None = Field(None, description="Agents only.")
-    assignee: int | Literal["none"] | None = Field(
+    product: Id | None = None
+    organization: Id | None = Field(None, description="Agents only.")
+    assignee: Id | Literal["none"] | None = Field(
         None, description="Agents only: an agent's id, or `none` for unassigned cases."
     )
-    updated_since: datetime | None = None
-    q: str | None = Field(
+    updated_since: IsoDatetime | None = Field(
+        None, description="ISO 8601; without an offset it is read as UTC."
+    )
+    q: Text | None = Field(
         None,
         max_length=100,
         description="A case number (or its start, e.g. `2026-0001`) or words in the subject.",
@@ -53,26 +78,26 @@ AGENT_ONLY_FILTERS = frozenset({"organization", "assignee"})
 
 
 class ContactCaseIn(StrictIn):
-    product: int
-    subject: str = Field(min_length=1, max_length=250)
-    description: str = Field(min_length=1, max_length=50_000)
+    product: Id
+    subject: Text = Field(min_length=1, max_length=250)
+    description: Text = Field(min_length=1, max_length=50_000)
     category: Category
     severity: Severity
-    site: int | None = None
-    intake_data: dict[str, str] = Field(default_factory=dict)
+    site: Id | None = None
+    intake_data: dict[Text, Text] = Field(default_factory=dict, max_length=100)
 
 
 class AgentCaseIn(ContactCaseIn):
     """An agent (or an integration's service account) opens a case for a contact."""
 
-    requester: int = Field(description="The contact the case is for.")
+    requester: Id = Field(description="The contact the case is for.")
     channel: Channel = Channel.API
 
 
 class CaseUpdateIn(StrictIn):
     """Agents only. Omitted (or null) fields stay as they are; `assignee: null` unassigns."""
 
-    assignee: int | None = None
+    assignee: Id | None = None
     severity: Severity | None = None
     category: Category | None = None
     status: Status | None = None
@@ -95,11 +120,11 @@ class MoveIn(StrictIn):
 
 
 class ContactOrderIn(StrictIn):
-    numbers: list[str] = Field(max_length=1000, description="All open cases, first is top.")
+    numbers: list[CaseNumber] = Field(max_length=1000, description="All open cases, first is top.")
 
 
 class AgentOrderIn(ContactOrderIn):
-    organization: int
+    organization: Id
 
 
 class OrderOut(Out):
@@ -107,7 +132,7 @@ class OrderOut(Out):
 
 
 class MessageForm(Schema):
-    body: str = Field("", max_length=50_000)
+    body: Text = Field("", max_length=50_000)
     kind: Message.Kind = Message.Kind.REPLY
     then_status: Status | None = Field(None, description="Agents only: the next status.")
 
@@ -253,8 +278,8 @@ def message_out(message: Message, number: str) -> MessageOut:
         author = str(message.author) if message.author is not None else ""
     return MessageOut(
         id=message.pk,
-        kind=message.kind,
-        channel=message.channel,
+        kind=Message.Kind(message.kind),
+        channel=Channel(message.channel),
         body=message.body,
         author=author,
         from_customer=message.from_customer,

@@ -98,7 +98,7 @@ class InboundMail(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mails"
     )
-    message = models.ForeignKey(
+    case_message = models.ForeignKey(
         Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mails"
     )
     data = models.JSONField(default=dict, blank=True)
@@ -153,7 +153,9 @@ class OutboundMail(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, null=True, blank=True, related_name="outbound_mails"
     )
-    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True)
+    case_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     to_address = models.CharField(max_length=254)
     cc = models.TextField(blank=True)
     subject = models.CharField(max_length=250)

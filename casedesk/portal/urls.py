@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casedesk.portal import held_views, reminder_views, views
+from casedesk.portal import held_views, reminder_views, token_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("cases/<str:number>/reopen/", views.reopen_case, name="reopen"),
     path("cases/<str:number>/move/", views.move_case, name="move"),
     path("r/<str:token>/", reminder_views.reminder_link, name="reminder_link"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", token_views.revoke_token, name="revoke_token"),
 ]

@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from casedesk.api.auth import api_user
 from casedesk.api.params import check_keys, field_names
-from casedesk.api.schemas import responses
+from casedesk.api.schemas import PathId, responses
 from casedesk.core import clock
 from casedesk.sla import queries
 from casedesk.sla.schemas import (
@@ -36,7 +36,7 @@ def list_calendars(request: HttpRequest) -> list[CalendarOut]:
     summary="A calendar: open now?, next opening, and the coming days' hours",
 )
 def get_calendar(
-    request: HttpRequest, calendar_id: int, params: Query[CalendarStatusParams]
+    request: HttpRequest, calendar_id: PathId, params: Query[CalendarStatusParams]
 ) -> CalendarStatusOut:
     api_user(request)
     check_keys(request.GET, source="query", allowed=field_names(CalendarStatusParams))

@@ -27,6 +27,7 @@ from casedesk.cases.models import (
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.sla import timers
+from casedesk.webhooks.actions import emit_case_changed
 
 
 def do_change_case_status(
@@ -46,6 +47,7 @@ def do_change_case_status(
         set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
         case.updated_at = clock.now()
         case.save(update_fields=STATUS_FIELDS)
+        transaction.on_commit(lambda: emit_case_changed(case))
     return case
 
 
@@ -126,6 +128,7 @@ def do_update_case(
         if changed:
             case.updated_at = clock.now()
             case.save(update_fields=UPDATABLE_FIELDS)
+            transaction.on_commit(lambda: emit_case_changed(case))
     return case
 
 
@@ -136,6 +139,7 @@ def do_assign_case(*, actor: User, case: Case, assignee: User | None) -> Case:
         if _apply_assignee(case, actor, assignee):
             case.updated_at = clock.now()
             case.save(update_fields=["assignee", "updated_at"])
+            transaction.on_commit(lambda: emit_case_changed(case))
     return case
 
 
@@ -146,6 +150,7 @@ def do_change_case_severity(*, actor: User, case: Case, severity: int) -> Case:
         if _apply_severity(case, actor, severity):
             case.updated_at = clock.now()
             case.save(update_fields=["severity", "queue_class", "queue_due_at", "updated_at"])
+            transaction.on_commit(lambda: emit_case_changed(case))
     return case
 
 
@@ -156,6 +161,7 @@ def do_change_case_category(*, actor: User, case: Case, category: str) -> Case:
         if _apply_category(case, actor, category):
             case.updated_at = clock.now()
             case.save(update_fields=["category", "updated_at"])
+            transaction.on_commit(lambda: emit_case_changed(case))
     return case
 
 
@@ -171,6 +177,7 @@ def do_close_case_automatically(*, case_id: int, reason: str, now: datetime) -> 
         case.updated_at = clock.now()
         case.save(update_fields=STATUS_FIELDS)
         transaction.on_commit(lambda: tasks.send_auto_closed_notice(case_id))
+        transaction.on_commit(lambda: emit_case_changed(case))
     return True
 
 
@@ -204,6 +211,7 @@ def do_change_case_status_by_link(*, case_id: int, contact_id: int, status: str)
             )
         case.updated_at = clock.now()
         case.save(update_fields=STATUS_FIELDS)
+        transaction.on_commit(lambda: emit_case_changed(case))
     return case
 
 

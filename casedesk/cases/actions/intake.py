@@ -33,6 +33,7 @@ from casedesk.customers.access import contact_for_user
 from casedesk.customers.entitlement import IntakeDecision, Outcome, decide_intake
 from casedesk.customers.models import Contact, ContactRole, Product, Site
 from casedesk.sla import timers
+from casedesk.webhooks.actions import emit_case_event
 
 
 class IntakeRefused(DomainError):
@@ -177,6 +178,7 @@ def _create_case(
             if in_transaction is not None:
                 in_transaction(case)
             transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk))
+            transaction.on_commit(lambda: emit_case_event("case.created", case))
     except BaseException:
         delete_stored(stored)
         raise

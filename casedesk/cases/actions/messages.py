@@ -30,6 +30,7 @@ from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.customers.models import Contact
 from casedesk.sla import timers
+from casedesk.webhooks.actions import emit_message_event
 
 
 def do_add_message(
@@ -100,6 +101,7 @@ def do_add_message(
             case.save(update_fields=STATUS_FIELDS)
             if kind == Message.Kind.REPLY and contact is None:
                 transaction.on_commit(lambda: tasks.send_reply_notification(message.pk))
+            transaction.on_commit(lambda: emit_message_event(message))
     except BaseException:
         delete_stored(stored)
         raise

@@ -1,0 +1,58 @@
+"""The API: one NinjaAPI instance under /api/v1; each domain brings its own router."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+
+from casedesk.api.auth import TokenAuth, api_user
+from casedesk.api.errors import install_error_handlers
+from casedesk.api.models import ApiToken
+from casedesk.api.schemas import MeOut, Ref, TokenOut, responses
+from casedesk.cases.api import router as cases_router
+from casedesk.customers.access import contact_for_user
+from casedesk.customers.api import router as customers_router
+from casedesk.sla.api import router as sla_router
+
+api = NinjaAPI(
+    title="Casedesk API",
+    version="1",
+    description=(
+        "Cases, messages, customers and calendars of a Casedesk support desk. Authenticate "
+        "with `Authorization: Bearer <token>`; tokens are created in the desk or portal "
+        "(API tokens) or with `casedesk token create`. Errors always have the shape "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
+    urls_namespace="api",
+    auth=TokenAuth(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/cases", cases_router)
+api.add_router("/", customers_router)
+api.add_router("/", sla_router)
+
+
+@api.get("/me", response=responses({200: MeOut}), url_name="me", tags=["tokens"])
+def me(request: HttpRequest) -> MeOut:
+    """Who the token belongs to, and what it may do."""
+    user = api_user(request)
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    contact = contact_for_user(user)
+    return MeOut(
+        id=user.pk,
+        email=user.email,
+        name=str(user),
+        is_agent=user.is_agent,
+        organization=Ref(id=contact.organization.pk, name=contact.organization.name)
+        if contact
+        else None,
+        token=TokenOut(
+            name=token.name,
+            kind=token.kind,
+            scope=token.scope,
+            prefix=token.prefix,
+            expires_at=token.expires_at.isoformat() if token.expires_at else None,
+        ),
+    )

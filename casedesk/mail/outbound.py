@@ -1,0 +1,246 @@
+"""Every mail we send about a case goes through `deliver`.
+
+Each gets a Message-ID of our domain that names its case (signed), In-Reply-To/References so
+mail clients thread it, the case tag in the subject, a reply address that routes back to the
+case, `Auto-Submitted: auto-generated` when a machine wrote it, and a plain-text body with an
+HTML alternative. The send is recorded (OutboundMail): a job that runs twice does not send
+twice, and a failed send stays visible on the case with its error.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from casedesk.cases.models import Case, Message
+from casedesk.core import clock
+from casedesk.mail import ids
+from casedesk.mail.mimeutil import message_id_key
+from casedesk.mail.models import AddressFlag, MessageId, OutboundMail
+
+logger = logging.getLogger(__name__)
+# How many earlier Message-IDs of the thread a mail lists in References (plus the root).
+REFERENCES_KEPT = 8
+
+
+@dataclass
+class CaseMail:
+    """What a notification wants to say; `deliver` adds everything mail needs around it."""
+
+    kind: str
+    key: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    language: str
+    case: Case | None = None
+    message: Message | None = None
+    cc: list[str] = field(default_factory=list)
+    automatic: bool = True
+    in_reply_to: str = ""
+    # Set by the caller when the mail answers something that must not get an automatic
+    # answer (RFC 3834), e.g. an auto-submitted message that opened the case.
+    suppress_reason: str = ""
+    # (filename, content, MIME type), e.g. a calendar invitation.
+    attachments: list[tuple[str, bytes | str, str]] = field(default_factory=list)
+
+
+def case_subject(case: Case, subject: str, language: str) -> str:
+    """The subject with the case tag, e.g. "[Case 2026-000123] …", in the reader's language."""
+    if case.number in subject:
+        return subject
+    with translation.override(language):
+        tag = translation.gettext("[Case %(number)s]") % {"number": case.number}
+    return f"{tag} {subject}"
+
+
+def thread_ids(case: Case) -> tuple[list[str], str]:
+    """The case's root id then the latest ids we sent or received about it (oldest first),
+    and the last one received, which a new mail answers."""
+    latest = list(
+        MessageId.objects.filter(case=case)
+        .order_by("-created_at", "-id")
+        .values_list("value", "direction")[:REFERENCES_KEPT]
+    )
+    received = next((v for v, d in latest if d == MessageId.Direction.IN), "")
+    if not received and len(latest) == REFERENCES_KEPT:
+        received = (
+            MessageId.objects.filter(case=case, direction=MessageId.Direction.IN)
+            .order_by("-created_at", "-id")
+            .values_list("value", flat=True)
+            .first()
+        ) or ""
+    root = ids.make_message_id(case.pk, root=True)
+    return [root, *(v for v, _d in reversed(latest))], received
+
+
+def suppression_reason(address: str, *, exclude_key: str = "") -> str:
+    """Why an automatic mail to this address must not go out now, or ""."""
+    flag = AddressFlag.objects.filter(email__iexact=address, permanent=True).first()
+    if flag is not None:
+        return f"address bounced permanently ({flag.last_status or 'no status'})"
+    limit = int(settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR)
+    recent = (
+        OutboundMail.objects.filter(
+            automatic=True,
+            to_address=address.lower(),
+            created_at__gte=clock.now() - timedelta(hours=1),
+            state__in=[OutboundMail.State.SENT, OutboundMail.State.PENDING],
+        )
+        .exclude(key=exclude_key)
+        .count()
+    )
+    if recent >= limit:
+        return f"rate limit: {recent} automatic mails to this address in the last hour"
+    return ""
+
+
+def _record(mail: CaseMail) -> OutboundMail:
+    """The row for this mail, made once; its Message-ID is known before anything is sent,
+    so a reply that arrives fast still threads."""
+    existing = OutboundMail.objects.filter(key=mail.key).first()
+    if existing is not None:
+        return existing
+    case_id = mail.case.pk if mail.case is not None else 0
+    message_id = ids.make_message_id(case_id)
+    subject = mail.subject
+    if mail.case is not None:
+        subject = case_subject(mail.case, subject, mail.language)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            record = OutboundMail.objects.create(
+                key=mail.key,
+                kind=mail.kind,
+                case=mail.case,
+                case_message=mail.message,
+                to_address=mail.to.lower(),
+                cc="\n".join(mail.cc),
+                subject=subject[:250],
+                message_id=message_id,
+                automatic=mail.automatic,
+                created_at=now,
+            )
+            if mail.case is not None:
+                MessageId.objects.create(
+                    key=message_id_key(message_id),
+                    value=message_id,
+                    case=mail.case,
+                    message=mail.message,
+                    direction=MessageId.Direction.OUT,
+                    created_at=now,
+                )
+    except IntegrityError:
+        # The same job running concurrently made it first.
+        return OutboundMail.objects.get(key=mail.key)
+    return record
+
+
+def build(mail: CaseMail, record: OutboundMail) -> EmailMultiAlternatives:
+    headers = {"Message-ID": f"<{record.message_id}>"}
+    reply_to: list[str] = []
+    if mail.case is not None:
+        thread, received = thread_ids(mail.case)
+        references = [i for i in thread if i != record.message_id]
+        answered = mail.in_reply_to or received or references[-1]
+        headers["In-Reply-To"] = f"<{answered}>"
+        if answered not in references:
+            references.append(answered)
+        headers["References"] = " ".join(f"<{i}>" for i in references)
+        reply_to = [ids.reply_address(mail.case.pk)]
+        headers["X-Casedesk-Case"] = mail.case.number
+    elif mail.in_reply_to:
+        headers["In-Reply-To"] = f"<{mail.in_reply_to}>"
+        headers["References"] = f"<{mail.in_reply_to}>"
+    if mail.automatic:
+        # RFC 3834: machine-made mail says so, so auto-responders do not answer it; the
+        # second header asks Exchange for the same.
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    message = EmailMultiAlternatives(
+        subject=record.subject,
+        body=mail.text,
+        to=[mail.to],
+        cc=mail.cc,
+        reply_to=reply_to,
+        headers=headers,
+    )
+    message.attach_alternative(mail.html, "text/html")
+    for filename, content, mimetype in mail.attachments:
+        message.attach(filename, content, mimetype)
+    return message
+
+
+def _mark(record: OutboundMail, **fields: object) -> None:
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.save(update_fields=list(fields))
+
+
+def deliver(mail: CaseMail) -> OutboundMail:
+    """Send once. Raises when the send fails, so the calling job retries; the row keeps the
+    error for the case page meanwhile."""
+    record = _record(mail)
+    if record.state in (OutboundMail.State.SENT, OutboundMail.State.SUPPRESSED):
+        return record
+    if mail.automatic:
+        reason = mail.suppress_reason or suppression_reason(mail.to, exclude_key=mail.key)
+        if reason:
+            logger.info("not sending %s to %s: %s", mail.key, mail.to, reason)
+            _mark(record, state=OutboundMail.State.SUPPRESSED, error=reason)
+            return record
+    try:
+        build(mail, record).send()
+    except Exception as error:
+        _mark(
+            record,
+            state=OutboundMail.State.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            attempts=record.attempts + 1,
+        )
+        raise
+    _mark(
+        record,
+        state=OutboundMail.State.SENT,
+        error="",
+        attempts=record.attempts + 1,
+        sent_at=clock.now(),
+    )
+    return record
+
+
+def deliver_email(
+    email: EmailMultiAlternatives,
+    *,
+    kind: str,
+    key: str,
+    case: Case | None,
+    language: str,
+    automatic: bool = True,
+) -> OutboundMail:
+    """`deliver` for code that already built its message (e.g. reminders): its subject, text,
+    HTML alternative, attachments and first recipient go out with our headers."""
+    html = next((str(c) for c, t in email.alternatives if t == "text/html"), "")
+    files = [a for a in email.attachments if isinstance(a, tuple)]
+    return deliver(
+        CaseMail(
+            kind=kind,
+            key=key,
+            to=email.to[0],
+            subject=str(email.subject),
+            text=str(email.body),
+            html=html,
+            language=language,
+            case=case,
+            cc=list(email.cc),
+            automatic=automatic,
+            attachments=[(str(name), content, str(mimetype)) for name, content, mimetype in files],
+        )
+    )

@@ -1,0 +1,149 @@
+"""Who wrote an inbound mail, and which case it belongs to.
+
+A mail joins a case by, in this order: our signed reply address among its recipients, one of
+the case's Message-IDs in In-Reply-To/References (our signed ones, or any we stored), or the
+case tag in the subject — and only when the sender may write on that case: an agent, or an
+active contact of the case's organization. Headers that merely look internal (e.g. our own
+X-Casedesk-Case) are never read from inbound mail: anyone can write them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from casedesk.accounts.models import User
+from casedesk.cases.models import Case
+from casedesk.customers.entitlement import covered_products
+from casedesk.customers.models import Contact, Organization, Product
+from casedesk.mail import ids
+from casedesk.mail.mimeutil import message_id_key
+from casedesk.mail.models import Mailbox, MessageId
+from casedesk.mail.parsing import ParsedMail
+
+# "[Case 2026-000123]", also translated ("[Sak …]", "[Ärende …]") or bare "[2026-000123]".
+CASE_TAG = re.compile(r"\[[^\[\]\d]{0,24}?(\d{4}-\d{6})\]")
+
+
+@dataclass(frozen=True)
+class Sender:
+    address: str
+    contact: Contact | None
+    agent: User | None
+
+    @property
+    def known(self) -> bool:
+        return self.contact is not None or self.agent is not None
+
+
+def identify_sender(address: str) -> Sender:
+    contact = (
+        Contact.objects.select_related("organization").filter(email__iexact=address).first()
+        if address
+        else None
+    )
+    agent = (
+        User.objects.filter(email__iexact=address, is_staff=True, is_active=True).first()
+        if address and contact is None
+        else None
+    )
+    return Sender(address, contact, agent)
+
+
+def allowed_on(case: Case, sender: Sender) -> bool:
+    if sender.agent is not None:
+        return True
+    contact = sender.contact
+    return (
+        contact is not None
+        and contact.is_active
+        and contact.organization_id == case.organization_id
+    )
+
+
+def _candidates(parsed: ParsedMail, recipients: Sequence[str]) -> Iterator[tuple[str, int | str]]:
+    for address in (*recipients, *parsed.delivered_to, *parsed.to, *parsed.cc):
+        case_id = ids.case_id_from_address(address)
+        if case_id:
+            yield "reply_address", case_id
+    for message_id in parsed.all_reference_ids:
+        case_id = ids.case_id_from_message_id(message_id)
+        if case_id:
+            yield "message_id", case_id
+            continue
+        stored = (
+            MessageId.objects.filter(key=message_id_key(message_id))
+            .values_list("case_id", flat=True)
+            .first()
+        )
+        if stored:
+            yield "message_id", stored
+    for number in CASE_TAG.findall(parsed.subject):
+        yield "subject", number
+
+
+def find_case(
+    parsed: ParsedMail, *, recipients: Sequence[str], sender: Sender
+) -> tuple[Case | None, str]:
+    """The case this mail continues and how it was found, or (None, "")."""
+    tried: set[int | str] = set()
+    for via, ref in _candidates(parsed, recipients):
+        if ref in tried:
+            continue
+        tried.add(ref)
+        cases = (
+            Case.objects.filter(pk=ref) if isinstance(ref, int) else Case.objects.filter(number=ref)
+        )
+        case = cases.first()
+        if case is not None and allowed_on(case, sender):
+            return case, via
+    return None, ""
+
+
+def find_case_for_report(ids_named: Sequence[str], subject: str) -> Case | None:
+    """The case a delivery report is about: it names our mail's Message-ID or subject."""
+    for message_id in ids_named:
+        case_id = ids.case_id_from_message_id(message_id) or (
+            MessageId.objects.filter(key=message_id_key(message_id))
+            .values_list("case_id", flat=True)
+            .first()
+        )
+        if case_id:
+            case = Case.objects.filter(pk=case_id).first()
+            if case is not None:
+                return case
+    for number in CASE_TAG.findall(subject):
+        case = Case.objects.filter(number=number).first()
+        if case is not None:
+            return case
+    return None
+
+
+def organization_by_domain(address: str) -> Organization | None:
+    """The organization of an unknown sender, when exactly one has contacts at its domain."""
+    domain = address.rpartition("@")[2].lower()
+    if not domain:
+        return None
+    org_ids = list(
+        Contact.objects.filter(email__iendswith="@" + domain)
+        .values_list("organization_id", flat=True)
+        .distinct()[:2]
+    )
+    if len(org_ids) != 1:
+        return None
+    return Organization.objects.filter(pk=org_ids[0]).first()
+
+
+def product_for(contact: Contact | None, mailbox: Mailbox | None) -> Product | None:
+    """E-mail names no product: the mailbox's, else the one the contract covers (the first
+    by name when several), else any, so that entitlement can say what is wrong."""
+    if mailbox is not None and mailbox.default_product_id is not None:
+        return mailbox.default_product
+    if contact is not None:
+        covered = covered_products(contact, timezone.localdate()).first()
+        if covered is not None:
+            return covered
+    return Product.objects.order_by("name").first()

@@ -1,0 +1,62 @@
+"""Organizations, contacts, contracts and products (agents), and calendars (everyone)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tests import factories
+from tests.api.conftest import Api, assert_error
+
+
+def test_agent_reads_organizations_contacts_and_contracts(
+    agent_api: Api, org_a: Any, org_b: Any, contact_a: Any, contact_b: Any
+) -> None:
+    org_a.sites.create(name="Campus North")
+    page = agent_api.get("/organizations", {"limit": 1}).json()
+    assert [o["name"] for o in page["items"]] == ["Org A"]
+    assert page["items"][0]["sites"] == [{"id": org_a.sites.get().pk, "name": "Campus North"}]
+    second = agent_api.get("/organizations", {"cursor": page["next_cursor"]}).json()
+    assert [o["name"] for o in second["items"]] == ["Org B"]
+    assert agent_api.get(f"/organizations/{org_b.pk}").json()["name"] == "Org B"
+    contacts = agent_api.get("/contacts", {"organization": org_a.pk}).json()["items"]
+    assert [c["email"] for c in contacts] == ["anna@a.test"]
+    assert contacts[0]["roles"][0]["role"] == "general"
+    assert agent_api.get(f"/contacts/{contact_b.pk}").json()["organization"]["name"] == "Org B"
+    contracts = agent_api.get("/contracts", {"organization": org_b.pk}).json()["items"]
+    assert [c["organization"]["id"] for c in contracts] == [org_b.pk]
+    contract_id = contracts[0]["id"]
+    assert agent_api.get(f"/contracts/{contract_id}").json()["standing"] == "active"
+    assert_error(agent_api.get("/organizations/999999"), 404)
+    assert_error(agent_api.get("/contacts", {"email": "x"}), 422)
+
+
+def test_products_per_role(agent_api: Api, api_a: Api, product: Any, org_a: Any) -> None:
+    other = factories.make_product("Not covered")
+    assert {p["name"] for p in agent_api.get("/products").json()} == {product.name, other.name}
+    assert [p["name"] for p in api_a.get("/products").json()] == [product.name]
+
+
+def test_calendar_open_now_and_next_opening(api_a: Api, office: Any, frozen: Any) -> None:
+    oslo = ZoneInfo("Europe/Oslo")
+    frozen(datetime(2026, 3, 6, 15, 30, tzinfo=oslo))  # a Friday, open 08-16
+    assert [c["name"] for c in api_a.get("/calendars").json()] == ["Office"]
+    body = api_a.get(f"/calendars/{office.pk}", {"days": 3}).json()
+    assert body["open_now"] is True
+    assert len(body["days"]) == 3
+    assert body["days"][0]["intervals"] == [["08:00", "16:00"]]
+    assert body["days"][1]["closed"] is True  # Saturday
+    frozen(datetime(2026, 3, 6, 17, 0, tzinfo=oslo))
+    body = api_a.get(f"/calendars/{office.pk}").json()
+    assert body["open_now"] is False
+    assert datetime.fromisoformat(body["next_opening"]) == datetime(2026, 3, 9, 8, tzinfo=oslo)
+    assert_error(api_a.get(f"/calendars/{office.pk}", {"days": 0}), 422)
+    assert_error(api_a.get("/calendars/999999"), 404)
+
+
+def test_agent_sees_sla_due_times_on_cases(agent_api: Api, sla: Any, case_a: Any) -> None:
+    body = agent_api.get(f"/cases/{case_a.number}").json()
+    metrics = {t["metric"]: t for t in body["sla"]}
+    assert {"first_response", "resolution"} <= set(metrics)
+    assert body["due_at"] == min(t["due_at"] for t in body["sla"] if t["state"] == "running")

@@ -1,0 +1,261 @@
+"""The inbound pipeline end to end: raw bytes in, cases, replies and answers out over SMTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from casedesk.cases import actions
+from casedesk.cases.models import Case, CaseEvent, Channel, HeldRequest, Message, Status
+from casedesk.customers.models import ContactRole, Vendor
+from casedesk.mail import ids
+from casedesk.mail.models import InboundMail, MessageId, OutboundMail
+from tests import factories
+from tests.mail.conftest import Inbox, Ingest, make_mail
+
+pytestmark = pytest.mark.django_db
+
+
+def _wait(case: Case) -> None:
+    case.status = Status.WAITING_ON_CUSTOMER
+    case.save(update_fields=["status"])
+
+
+def test_new_case_from_a_contact_is_acknowledged_with_threading_headers(
+    smtp: Inbox, contact_a: Any, ingest: Ingest
+) -> None:
+    row = ingest(make_mail(message_id="<first@a.test>", body="Printer says C:\\Data\\report.xlsx"))
+    assert row.state == InboundMail.State.PROCESSED
+    assert row.outcome == InboundMail.Outcome.NEW_CASE
+    case = row.case
+    assert case is not None
+    assert case.channel == Channel.EMAIL
+    assert case.requester == contact_a
+    assert case.messages.get().body == "Printer says C:\\Data\\report.xlsx"
+    (ack,) = smtp.to("anna@a.test")
+    assert f"[Case {case.number}]" in ack["Subject"]
+    assert ack["Auto-Submitted"] == "auto-generated"
+    assert ack["In-Reply-To"] == "<first@a.test>"
+    assert "<first@a.test>" in ack["References"]
+    assert ids.case_id_from_message_id(ack["Message-ID"]) == case.pk
+    assert ack["Message-ID"].endswith("@desk.test>")
+    assert ids.case_id_from_address(str(ack["Reply-To"])) == case.pk
+    assert ack.get_body(("plain",)) is not None
+    assert ack.get_body(("html",)) is not None
+    assert MessageId.objects.filter(case=case, direction="in", value="first@a.test").exists()
+    assert OutboundMail.objects.get(case=case).state == OutboundMail.State.SENT
+
+
+def test_reply_to_the_reply_address_threads_reopens_and_folds_the_quote(
+    smtp: Inbox, contact_a: Any, ingest: Ingest
+) -> None:
+    case = ingest(make_mail()).case
+    assert case is not None
+    _wait(case)
+    (ack,) = smtp.messages
+    reply = make_mail(
+        to=str(ack["Reply-To"]),
+        subject="Re: " + str(ack["Subject"]),
+        body="Still broken.\n\nOn Mon, 2 Mar 2026 at 10:15, Support <support@desk.test> wrote:\n"
+        "> Hello\n> We received your case.\n",
+    )
+    row = ingest(reply)
+    assert row.outcome == InboundMail.Outcome.REPLY
+    assert row.case == case
+    assert row.data["via"] == "reply_address"
+    message = case.messages.order_by("id").last()
+    assert message is not None
+    assert message.body == "Still broken."
+    assert message.channel == Channel.EMAIL
+    assert "We received your case." in row.data["quoted"]
+    case.refresh_from_db()
+    assert case.status == Status.OPEN
+
+
+def test_reply_threads_by_our_message_id_or_by_the_subject_tag(
+    smtp: Inbox, contact_a: Any, ingest: Ingest
+) -> None:
+    case = ingest(make_mail()).case
+    assert case is not None
+    (ack,) = smtp.messages
+    by_id = ingest(make_mail(subject="no tag", headers={"In-Reply-To": ack["Message-ID"]}))
+    assert (by_id.case, by_id.data["via"]) == (case, "message_id")
+    by_tag = ingest(make_mail(subject=f"Re: [Sak {case.number}] Nytt svar"))
+    assert (by_tag.case, by_tag.data["via"]) == (case, "subject")
+    assert case.messages.count() == 3
+
+
+def test_sender_not_allowed_on_the_case_gets_no_thread(
+    smtp: Inbox, contact_a: Any, contact_b: Any, ingest: Ingest
+) -> None:
+    case_a = ingest(make_mail()).case
+    assert case_a is not None
+    forged = make_mail(
+        sender="bob@b.test",
+        to=ids.reply_address(case_a.pk),
+        subject=f"[Case {case_a.number}] let me in",
+        headers={"In-Reply-To": f"<{ids.make_message_id(case_a.pk)}>", "X-Casedesk-Case": "x"},
+    )
+    row = ingest(forged)
+    assert row.outcome == InboundMail.Outcome.NEW_CASE
+    assert row.case is not None
+    assert row.case != case_a
+    assert row.case.organization == contact_b.organization
+    assert case_a.messages.count() == 1
+
+
+def test_a_forged_token_is_not_trusted(contact_a: Any, case_a: Any, ingest: Ingest) -> None:
+    token = ids.reply_address(case_a.pk)
+    forged = token.replace(token.split("-")[-1].split("@")[0], "0" * 12)
+    assert ids.case_id_from_address(forged) is None
+    assert ids.case_id_from_message_id(f"cd.{case_a.pk}.abc.{'0' * 16}@desk.test") is None
+
+
+def test_unknown_sender_is_refused_politely_in_the_organizations_language(
+    smtp: Inbox, org_a: Any, contact_a: Any, ingest: Ingest
+) -> None:
+    org_a.language = "nb"
+    org_a.save()
+    row = ingest(make_mail(sender="stranger@a.test", message_id="<s1@a.test>"))
+    assert row.outcome == InboundMail.Outcome.REFUSED
+    assert Case.objects.count() == 0
+    (answer,) = smtp.to("stranger@a.test")
+    assert answer["In-Reply-To"] == "<s1@a.test>"
+    assert answer["Auto-Submitted"] == "auto-generated"
+    text = answer.get_body(("plain",))
+    assert text is not None
+    assert contact_a.name in text.get_content()  # the reference person is named
+
+
+def test_suspended_customer_is_refused(smtp: Inbox, product: Any, ingest: Ingest) -> None:
+    org = factories.make_organization("Late payer", products=[product], standing="suspended")
+    factories.make_contact(org, email="late@late.test")
+    row = ingest(make_mail(sender="late@late.test"))
+    assert row.outcome == InboundMail.Outcome.REFUSED
+    assert row.data["answer"]["reason"] == "suspended"
+    assert len(smtp.to("late@late.test")) == 1
+
+
+def test_non_designated_contact_is_held_when_the_vendor_holds(
+    smtp: Inbox, org_a: Any, contact_a: Any, ingest: Ingest
+) -> None:
+    vendor = Vendor.current()
+    vendor.hold_requests_from_non_designated = True
+    vendor.save()
+    colleague = factories.make_contact(org_a, email="colleague@a.test")
+    colleague.roles.all().delete()
+    row = ingest(make_mail(sender="colleague@a.test"))
+    assert row.outcome == InboundMail.Outcome.HELD
+    assert HeldRequest.objects.get().requester == colleague
+    assert len(smtp.to("colleague@a.test")) == 1  # "waiting for approval"
+    assert ContactRole.objects.filter(contact=contact_a).exists()
+
+
+def test_the_same_message_twice_makes_one_case_message(
+    smtp: Inbox, contact_a: Any, ingest: Ingest
+) -> None:
+    raw = make_mail(message_id="<twice@a.test>")
+    first = ingest(raw)
+    second = ingest(raw, source=InboundMail.Source.IMAP)
+    assert first.pk == second.pk
+    assert Message.objects.count() == 1
+    assert len(smtp.messages) == 1
+
+
+def test_automatic_mail_gets_no_answer_and_out_of_office_does_not_reopen(
+    smtp: Inbox, contact_a: Any, ingest: Ingest
+) -> None:
+    bulk = ingest(make_mail(sender="news@vendor-x.test", headers={"Precedence": "bulk"}))
+    assert bulk.outcome == InboundMail.Outcome.IGNORED
+    assert not smtp.to("news@vendor-x.test")
+    case = ingest(make_mail()).case
+    assert case is not None
+    _wait(case)
+    ooo = ingest(
+        make_mail(
+            subject=f"Automatic reply: [Case {case.number}]",
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    )
+    assert ooo.outcome == InboundMail.Outcome.AUTO_REPLY
+    case.refresh_from_db()
+    assert case.status == Status.WAITING_ON_CUSTOMER
+    assert case.messages.count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="mail_auto_reply").exists()
+    assert len(smtp.messages) == 1  # only the acknowledgement
+
+
+def test_auto_submitted_mail_from_a_contact_opens_a_case_without_acknowledgement(
+    smtp: Inbox, contact_a: Any, ingest: Ingest
+) -> None:
+    row = ingest(make_mail(headers={"Auto-Submitted": "auto-generated"}, subject="Disk full"))
+    assert row.outcome == InboundMail.Outcome.NEW_CASE
+    assert not smtp.messages
+    outbound = OutboundMail.objects.get(case=row.case)
+    assert outbound.state == OutboundMail.State.SUPPRESSED
+
+
+def test_automatic_answers_are_rate_limited_per_sender(
+    smtp: Inbox, settings: Any, ingest: Ingest, db: None
+) -> None:
+    settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR = 3
+    for n in range(5):
+        ingest(make_mail(sender="flood@nowhere.test", subject=f"hello {n}"))
+    assert len(smtp.to("flood@nowhere.test")) == 3
+    assert OutboundMail.objects.filter(state=OutboundMail.State.SUPPRESSED).count() == 2
+
+
+def test_mail_from_our_own_address_is_a_loop_and_ignored(smtp: Inbox, ingest: Ingest) -> None:
+    row = ingest(make_mail(sender="support@desk.test"))
+    assert row.outcome == InboundMail.Outcome.IGNORED
+    assert not smtp.messages
+
+
+def test_an_agent_replies_by_mail_and_the_customer_hears_it(
+    smtp: Inbox, agent: Any, contact_a: Any, ingest: Ingest
+) -> None:
+    case = ingest(make_mail()).case
+    assert case is not None
+    row = ingest(make_mail(sender=agent.email, to=ids.reply_address(case.pk), body="Try again."))
+    assert row.outcome == InboundMail.Outcome.REPLY
+    message = case.messages.order_by("id").last()
+    assert message is not None
+    assert message.author == agent
+    assert message.author_contact is None
+    _ack, reply = smtp.to("anna@a.test")
+    assert "Try again." in reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert reply["Auto-Submitted"] is None
+
+
+def test_agent_reply_from_the_desk_threads_under_the_customers_mail(
+    smtp: Inbox, agent: Any, contact_a: Any, ingest: Ingest, django_capture_on_commit_callbacks: Any
+) -> None:
+    case = ingest(make_mail(message_id="<orig@a.test>")).case
+    assert case is not None
+    customer = ingest(make_mail(subject=f"[Case {case.number}] more", message_id="<more@a.test>"))
+    assert customer.outcome == InboundMail.Outcome.REPLY
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_add_message(actor=agent, case=case, body="Fixed.")
+    reply = smtp.messages[-1]
+    assert reply["In-Reply-To"] == "<more@a.test>"
+    assert "<orig@a.test>" in reply["References"]
+    assert ids.case_id_from_message_id(reply["References"].split()[0]) == case.pk
+
+
+def test_attachments_are_kept_and_refused_ones_are_named(
+    smtp: Inbox, contact_a: Any, ingest: Ingest
+) -> None:
+    raw = make_mail(
+        attachments=[
+            ("skjermbilde æøå.png", factories.PNG_BYTES, "image/png"),
+            ("../../evil.exe", b"MZ", "application/octet-stream"),
+        ]
+    )
+    row = ingest(raw)
+    case = row.case
+    assert case is not None, row.error
+    assert list(case.attachments.values_list("filename", flat=True)) == ["skjermbilde æøå.png"]
+    body = case.messages.get().body
+    assert "evil.exe" in body
+    assert row.data["rejected_attachments"]

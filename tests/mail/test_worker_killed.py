@@ -1,0 +1,101 @@
+"""Killing the mail worker mid-batch (SIGKILL, no cleanup) and starting it again loses nothing
+and duplicates nothing: every stored mail ends up as exactly one case message."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from casedesk.cases.models import Case, Message
+from casedesk.mail import inbound
+from casedesk.mail.models import InboundMail
+from tests.mail.conftest import make_mail
+from tests.mail.test_ways_in import subprocess_env
+
+BATCH = 150
+
+
+def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "casedesk.cli", "manage", "process_mail", "--stale-after", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _processed() -> int:
+    return InboundMail.objects.filter(state=InboundMail.State.PROCESSED).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_the_worker_mid_batch_loses_and_duplicates_nothing(
+    contact_a: Any, contact_b: Any
+) -> None:
+    for n in range(BATCH):
+        sender = "anna@a.test" if n % 2 else "bob@b.test"
+        raw = make_mail(sender=sender, subject=f"Problem {n}", message_id=f"<kill-{n}@x.test>")
+        inbound.do_store_inbound_mail(raw=raw, source=InboundMail.Source.PIPE, process=False)
+    env = subprocess_env(CASEDESK_HUEY_IMMEDIATE="1")
+    kills = 0
+    for target in (BATCH // 5, BATCH // 2, (BATCH * 4) // 5):
+        worker = _worker(env)
+        deadline = time.monotonic() + 120
+        while _processed() < target and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGKILL)
+            kills += 1
+        worker.wait(timeout=30)
+    assert kills >= 1, "the worker finished before it could be killed"
+    assert _processed() < BATCH
+
+    final = _worker(env)
+    _out, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err.decode()
+
+    assert _processed() == BATCH
+    assert Message.objects.count() == BATCH
+    assert Case.objects.count() == BATCH
+    subjects = list(Case.objects.values_list("subject", flat=True))
+    assert sorted(subjects) == sorted(f"Problem {n}" for n in range(BATCH))
+    linked = InboundMail.objects.values_list("case_message_id", flat=True)
+    assert len(set(linked)) == BATCH
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("subject", ["new case", "reply"])
+def test_a_worker_dying_between_the_case_and_the_record_is_recovered(
+    subject: str, contact_a: Any, case_a: Any, monkeypatch: Any
+) -> None:
+    """The narrowest window: the case work is committed, the mail's outcome is not."""
+    if subject == "reply":
+        subject = f"Re: [Case {case_a.number}] more"
+    raw = make_mail(subject=subject, body="Only once, please.")
+    stored = inbound.do_store_inbound_mail(raw=raw, source="pipe", process=False)
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(inbound, "_finish", killed)
+    with pytest.raises(SystemExit):
+        inbound.do_process_inbound_mail(stored.inbound_id)
+    monkeypatch.undo()
+    row = InboundMail.objects.get(pk=stored.inbound_id)
+    assert row.state == InboundMail.State.PROCESSING
+    before = Message.objects.filter(body="Only once, please.").count()
+    assert before == 1
+    # A live worker's claim is respected; an abandoned one is taken over.
+    assert inbound.do_process_inbound_mail(stored.inbound_id) is None
+    assert inbound.do_process_inbound_mail(stored.inbound_id, stale_after=timedelta(0))
+    row.refresh_from_db()
+    assert row.state == InboundMail.State.PROCESSED
+    assert row.data["recovered"] is True
+    assert Message.objects.filter(body="Only once, please.").count() == 1
+    assert row.case_message is not None

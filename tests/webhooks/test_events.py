@@ -1,0 +1,122 @@
+"""Case actions emit events after commit; the desk shows the delivery log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+
+from casedesk.cases import actions
+from casedesk.cases.models import Status
+from casedesk.webhooks.models import Delivery, Endpoint
+from tests import factories
+from tests.webhooks.conftest import Receiver
+
+
+def _events(receiver: Receiver) -> list[dict[str, Any]]:
+    return [json.loads(r.body) for r in receiver.requests]
+
+
+def test_case_lifecycle_emits_events(
+    receiver: Receiver,
+    endpoint: Endpoint,
+    contact_a: Any,
+    product: Any,
+    agent: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        case = factories.make_case(contact_a, product)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_add_message(actor=agent, case=case, body="We are on it")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_assign_case(actor=agent, case=case, assignee=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_change_case_status(actor=contact_a.user, case=case, status=Status.CLOSED)
+    events = _events(receiver)
+    assert [e["event"] for e in events] == [
+        "case.created",
+        "message.created",
+        "case.updated",
+        "case.closed",
+    ]
+    assert events[0]["data"]["case"]["number"] == case.number
+    assert events[1]["data"]["message"]["body"] == "We are on it"
+    assert events[2]["data"]["case"]["assignee"]["id"] == agent.pk
+    assert events[3]["data"]["case"]["status"] == "closed"
+
+
+def test_nothing_is_built_or_logged_without_endpoints(
+    contact_a: Any, product: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.make_case(contact_a, product)
+    assert not Delivery.objects.exists()
+
+
+def test_rolled_back_change_emits_nothing(
+    receiver: Receiver, endpoint: Endpoint, case_a: Any, agent: Any
+) -> None:
+    # The change fails inside its transaction: no event for something that did not happen.
+    import pytest
+
+    from casedesk.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        actions.do_change_case_status(actor=agent, case=case_a, status=Status.CLOSED)
+    assert not Delivery.objects.exists()
+
+
+def test_desk_delivery_log_and_redeliver(
+    receiver: Receiver,
+    endpoint: Endpoint,
+    case_a: Any,
+    agent: Any,
+    contact_a: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    receiver.answers = [500]
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_assign_case(actor=agent, case=case_a, assignee=agent)
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.RETRYING
+    desk = Client()
+    desk.force_login(agent)
+    page = desk.get(reverse("desk:webhooks")).content.decode()
+    assert endpoint.url in page
+    assert "HTTP 500" in page
+    detail = desk.get(reverse("desk:webhook_delivery", args=[delivery.pk])).content.decode()
+    assert case_a.number in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(reverse("desk:webhook_redeliver", args=[delivery.pk]))
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SUCCEEDED
+    assert len(receiver.requests) == 2
+    filtered = desk.get(reverse("desk:webhooks"), {"status": "failed"}).content.decode()
+    assert "Nothing has been sent yet." in filtered
+    # Contacts never see the log.
+    portal = Client()
+    portal.force_login(contact_a.user)
+    assert portal.get(reverse("desk:webhooks")).status_code == 403
+    assert portal.get(reverse("desk:webhook_delivery", args=[delivery.pk])).status_code == 403
+
+
+def test_sla_events_carry_the_clock(
+    receiver: Receiver,
+    endpoint: Endpoint,
+    sla: Any,
+    case_a: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from casedesk.webhooks.actions import emit_sla_event
+
+    timer = case_a.sla_timers.get(metric="first_response")
+    with django_capture_on_commit_callbacks(execute=True):
+        emit_sla_event("sla.breached", timer)
+    [event] = _events(receiver)
+    assert event["event"] == "sla.breached"
+    assert event["data"]["sla"]["metric"] == "first_response"
+    assert event["data"]["case"]["number"] == case_a.number
