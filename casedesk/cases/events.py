@@ -52,6 +52,8 @@ _KIND_LABELS = {
     "sla_warning": _("SLA target due soon"),
     "sla_breached": _("SLA target missed"),
     "sla_recomputed": _("recomputed the SLA due times"),
+    "mail_auto_reply": _("received an automatic reply (not reopened)"),
+    "mail_bounced": _("an e-mail to the customer bounced"),
 }
 
 

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from casedesk.cases.models import Case
+from casedesk.mail.outbound import deliver_email
 
 
 def _ics_text(value: str) -> str:
@@ -90,4 +91,12 @@ def send_meeting_invite(case_id: int) -> None:
             to=[contact.email],
         )
         mail.attach("invite.ics", ics, "text/calendar; method=REQUEST")
-        mail.send()
+    # Keyed by the booked time: moving the meeting sends a new invitation, retries do not.
+    deliver_email(
+        mail,
+        kind="meeting",
+        key=f"meeting:{case.pk}:{case.meeting_at.isoformat()}",
+        case=case,
+        language=contact.language,
+        automatic=False,
+    )

@@ -26,6 +26,7 @@ from casedesk.cases.events import record_case_event
 from casedesk.cases.models import Case, Status
 from casedesk.cases.reminder_links import LinkAction, link_url
 from casedesk.customers.models import Vendor
+from casedesk.mail.outbound import deliver_email
 from casedesk.sla import businesstime as bt
 from casedesk.sla.policies import calendar_for_contract
 
@@ -208,11 +209,23 @@ def send_reminder_email(case_id: int, reminder_number: int) -> None:
     # this one would be wrong.
     if case.status not in REMINDED_STATUSES or case.reminder_count != reminder_number:
         return
-    build_case_email(case, template="reminder").send()
+    deliver_email(
+        build_case_email(case, template="reminder"),
+        kind="reminder",
+        key=f"reminder:{case.pk}:{reminder_number}",
+        case=case,
+        language=case.requester.language,
+    )
 
 
 def send_auto_closed_email(case_id: int) -> None:
     case = Case.objects.select_related("requester").get(pk=case_id)
     if case.status != Status.CLOSED:
         return  # reopened meanwhile: "we closed your case" would be wrong
-    build_case_email(case, template="auto_closed").send()
+    deliver_email(
+        build_case_email(case, template="auto_closed"),
+        kind="auto_closed",
+        key=f"auto_closed:{case.pk}:{case.closed_at.isoformat() if case.closed_at else ''}",
+        case=case,
+        language=case.requester.language,
+    )
