@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 
@@ -17,6 +18,7 @@ from casedesk.cases.events import record_case_event
 from casedesk.sla import tasks
 from casedesk.sla.models import SLANotice, SLATimer
 from casedesk.sla.timers import set_alert
+from casedesk.webhooks.actions import emit_sla_event
 
 BATCH = 200
 
@@ -53,6 +55,7 @@ def _handle(timer: SLATimer, now: datetime) -> tuple[int, int]:
                 field=timer.metric,
                 new=timer.due_at,
             )
+            transaction.on_commit(partial(emit_sla_event, "sla.warning", timer))
     if timer.breached_cycle != timer.cycle and due_passed:
         timer.breached_cycle = timer.cycle
         if _notice(timer, SLANotice.Threshold.BREACH, now):
@@ -64,6 +67,7 @@ def _handle(timer: SLATimer, now: datetime) -> tuple[int, int]:
                 field=timer.metric,
                 new=timer.due_at,
             )
+            transaction.on_commit(partial(emit_sla_event, "sla.breached", timer))
     set_alert(timer)
     return warned, breached
 

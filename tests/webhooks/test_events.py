@@ -120,3 +120,25 @@ def test_sla_events_carry_the_clock(
     assert event["event"] == "sla.breached"
     assert event["data"]["sla"]["metric"] == "first_response"
     assert event["data"]["case"]["number"] == case_a.number
+
+
+def test_sla_scan_sends_warning_and_breach_once(
+    receiver: Receiver,
+    endpoint: Endpoint,
+    sla: Any,
+    frozen: Any,
+    contact_a: Any,
+    product: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from casedesk.sla.scan import do_scan_sla
+    from tests.factories import oslo
+
+    frozen(oslo(2026, 3, 9, 8, 0))
+    factories.make_case(contact_a, product, severity=4)  # first response in 30 minutes
+    with django_capture_on_commit_callbacks(execute=True):
+        do_scan_sla(now=oslo(2026, 3, 9, 8, 25))
+        do_scan_sla(now=oslo(2026, 3, 9, 8, 31))
+        do_scan_sla(now=oslo(2026, 3, 9, 8, 40))
+    sla_events = [e for e in _events(receiver) if e["event"].startswith("sla.")]
+    assert [e["event"] for e in sla_events] == ["sla.warning", "sla.breached"]
