@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from casedesk.cases.models import CaseNumberCounter
@@ -23,9 +22,19 @@ def allocate_case_number(at: datetime) -> str:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("allocate_case_number must run inside the case's transaction")
     year = timezone.localtime(at).year
-    # INSERT .. ON CONFLICT DO NOTHING: the first case of a year creates the row without
-    # racing another creator into an IntegrityError.
-    CaseNumberCounter.objects.bulk_create([CaseNumberCounter(year=year)], ignore_conflicts=True)
-    CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = CaseNumberCounter.objects.values_list("last", flat=True).get(year=year)
-    return format_case_number(year, last)
+    table = CaseNumberCounter._meta.db_table
+    with connection.cursor() as cursor:
+        # UPDATE .. RETURNING (PostgreSQL, SQLite >= 3.35) takes the row lock and reads the
+        # new value in one statement; the row is created by the first case of a year.
+        increment = f'UPDATE "{table}" SET "last" = "last" + 1 WHERE "year" = %s RETURNING "last"'  # noqa: S608 - table name from our model, values bound
+        cursor.execute(increment, [year])
+        row = cursor.fetchone()
+        if row is None:
+            # INSERT .. ON CONFLICT DO NOTHING: racing the first case of a year does not
+            # abort this transaction with an IntegrityError.
+            CaseNumberCounter.objects.bulk_create(
+                [CaseNumberCounter(year=year)], ignore_conflicts=True
+            )
+            cursor.execute(increment, [year])
+            row = cursor.fetchone()
+    return format_case_number(year, int(row[0]))

@@ -76,9 +76,9 @@ def reference_persons(organization_id: int) -> tuple[str, ...]:
     return ()
 
 
-def _not_designated(organization_id: int, vendor: Vendor) -> IntakeDecision:
+def _not_designated(organization_id: int) -> IntakeDecision:
     names = reference_persons(organization_id)
-    if vendor.hold_requests_from_non_designated:
+    if Vendor.current().hold_requests_from_non_designated:
         return IntakeDecision(
             Outcome.HOLD,
             Reason.NOT_DESIGNATED,
@@ -103,7 +103,7 @@ def _not_designated(organization_id: int, vendor: Vendor) -> IntakeDecision:
 
 
 def _contract_decision(
-    organization_id: int, product: Product, severity: int, day: date, vendor: Vendor
+    organization_id: int, product: Product, severity: int, day: date
 ) -> IntakeDecision:
     in_force = contracts_in_force(organization_id, day)
     covering = in_force.filter(products=product).select_related("sla_policy__calendar")
@@ -112,7 +112,7 @@ def _contract_decision(
         return IntakeDecision(Outcome.ACCEPT, None, "", contract=active)
     suspended = covering.first()
     if suspended is not None:
-        if severity == SYSTEM_DOWN and vendor.allow_emergencies_when_suspended:
+        if severity == SYSTEM_DOWN and Vendor.current().allow_emergencies_when_suspended:
             return IntakeDecision(
                 Outcome.ACCEPT,
                 Reason.EMERGENCY_WHILE_SUSPENDED,
@@ -197,7 +197,6 @@ def decide_intake(
     `organization` names the organization of an unknown person when a channel can tell
     (e.g. by e-mail domain); `approved` is set when a reference person approved the request.
     """
-    vendor = Vendor.current()
     if contact is None:
         names = reference_persons(organization.pk) if organization else ()
         return IntakeDecision(
@@ -211,11 +210,11 @@ def decide_intake(
             reference_persons=names,
         )
     day = timezone.localdate(at)
-    decision = _contract_decision(contact.organization_id, product, severity, day, vendor)
+    decision = _contract_decision(contact.organization_id, product, severity, day)
     if decision.outcome == Outcome.REFUSE:
         return decision
     if not approved and not is_designated(contact):
-        return _not_designated(contact.organization_id, vendor)
+        return _not_designated(contact.organization_id)
     return _after_hours(decision, channel, at)
 
 

@@ -20,4 +20,7 @@ def calendar_for_contract(contract: Contract | None) -> bt.Calendar | None:
 
 
 def targets_for(policy: SLAPolicy, severity: int) -> dict[str, SLATarget]:
-    return {t.metric: t for t in SLATarget.objects.filter(policy=policy, severity=severity)}
+    targets = SLATarget.objects.filter(policy=policy, severity=severity).select_related(
+        "policy__calendar"
+    )
+    return {t.metric: t for t in targets}

@@ -131,7 +131,7 @@ def _create_case(
     stored: list[str] = []
     try:
         with transaction.atomic(durable=True):
-            case = Case.objects.create(
+            case = Case(
                 number=allocate_case_number(now),
                 organization_id=requester.organization_id,
                 product=product,
@@ -150,6 +150,9 @@ def _create_case(
                 created_at=now,
                 updated_at=now,
             )
+            clocks = timers.plan_case_clocks(case=case, at=now)
+            case.save(force_insert=True)
+            timers.save_case_clocks(case=case, planned=clocks)
             message = Message.objects.create(
                 case=case,
                 author=actor,
@@ -173,8 +176,6 @@ def _create_case(
                 },
             )
             attach_uploads(case=case, message=message, actor=actor, checked=checked, stored=stored)
-            timers.start_case_clocks(case=case, at=now)
-            case.save(update_fields=["queue_due_at"])
             if in_transaction is not None:
                 in_transaction(case)
             transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk))
