@@ -12,6 +12,7 @@ from casedesk.api.schemas import MeOut, Ref, TokenOut, responses
 from casedesk.cases.api import router as cases_router
 from casedesk.customers.access import contact_for_user
 from casedesk.customers.api import router as customers_router
+from casedesk.mail.api import router as mail_router
 from casedesk.sla.api import router as sla_router
 
 api = NinjaAPI(
@@ -32,6 +33,7 @@ install_error_handlers(api)
 api.add_router("/cases", cases_router)
 api.add_router("/", customers_router)
 api.add_router("/", sla_router)
+api.add_router("/", mail_router)
 
 
 @api.get("/me", response=responses({200: MeOut}), url_name="me", tags=["tokens"])

@@ -90,3 +90,32 @@ def test_customers_cannot_see_stored_mail(
     client.force_login(contact_a.user)
     assert client.get(reverse("desk:mail", args=[failed.pk])).status_code in (403, 404)
     assert client.post(reverse("desk:mail_retry", args=[failed.pk])).status_code in (403, 404)
+
+
+def test_failed_mail_over_the_api(
+    failed: InboundMail, ingest: Ingest, agent: Any, contact_a: Any
+) -> None:
+    from tests.api.conftest import Api, assert_error, token_for
+
+    api = Api(Client(), token_for(agent))
+    listing = api.get("/mail").json()
+    assert [m["id"] for m in listing["items"]] == [failed.pk]
+    assert "the database said no" in listing["items"][0]["error"]
+    assert_error(api.get("/mail", {"state": "bogus"}), 422)
+    assert_error(api.get("/mail", {"sort": "size"}), 422)
+    retried = api.post(f"/mail/{failed.pk}/retry", {}).json()
+    assert retried["state"] == "processed"
+    assert retried["case"]
+
+    other = ingest(b"garbage", source="pipe")
+    InboundMail.objects.filter(pk=other.pk).update(state=InboundMail.State.FAILED)
+    reader = Api(Client(), token_for(agent, scope="read"))
+    assert_error(reader.post(f"/mail/{other.pk}/discard", {"reason": "spam"}), 403)
+    assert api.post(f"/mail/{other.pk}/discard", {"reason": "spam"}).json()["state"] == (
+        "discarded"
+    )
+
+    customer = Api(Client(), token_for(contact_a.user))
+    assert_error(customer.get("/mail"), 403)
+    assert_error(customer.get(f"/mail/{other.pk}"), 404)
+    assert_error(customer.post(f"/mail/{other.pk}/retry", {}), 404)

@@ -1,0 +1,52 @@
+"""Failed mail over the API (agents): list it, process it again, or discard it."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from casedesk.api.auth import api_user
+from casedesk.api.params import check_keys, field_names
+from casedesk.api.schemas import PathId, responses
+from casedesk.customers.access import require_agent
+from casedesk.mail import actions, queries
+from casedesk.mail.access import access_inbound_mail
+from casedesk.mail.schemas import DiscardIn, MailOut, MailPage, MailParams, mail_out
+
+router = Router(tags=["mail"])
+
+
+@router.get(
+    "/mail",
+    response=responses({200: MailPage}),
+    url_name="mail",
+    summary="Stored inbound mail, failed first by default",
+)
+def list_mail(request: HttpRequest, params: Query[MailParams]) -> MailPage:
+    require_agent(api_user(request))
+    check_keys(request.GET, source="query", allowed=field_names(MailParams))
+    page = queries.mail_list(state=params.state or "", cursor=params.cursor, size=params.limit)
+    return MailPage(items=[mail_out(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/mail/{mail_id}", response=responses({200: MailOut}), url_name="mail_item")
+def get_mail(request: HttpRequest, mail_id: PathId) -> MailOut:
+    user = api_user(request)
+    check_keys(request.GET, source="query", allowed=())
+    return mail_out(access_inbound_mail(user=user, inbound_id=mail_id))
+
+
+@router.post("/mail/{mail_id}/retry", response=responses({200: MailOut}), url_name="mail_retry")
+def retry_mail(request: HttpRequest, mail_id: PathId) -> MailOut:
+    user = api_user(request)
+    access_inbound_mail(user=user, inbound_id=mail_id)
+    actions.do_retry_inbound_mail(actor=user, inbound_id=mail_id)
+    return mail_out(access_inbound_mail(user=user, inbound_id=mail_id))
+
+
+@router.post("/mail/{mail_id}/discard", response=responses({200: MailOut}), url_name="mail_discard")
+def discard_mail(request: HttpRequest, mail_id: PathId, body: DiscardIn) -> MailOut:
+    user = api_user(request)
+    access_inbound_mail(user=user, inbound_id=mail_id)
+    row = actions.do_discard_inbound_mail(actor=user, inbound_id=mail_id, reason=body.reason)
+    return mail_out(row)
