@@ -3,8 +3,6 @@ only through the access getters, so a contact never reaches another organization
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
@@ -41,6 +39,7 @@ from casedesk.cases.schemas import (
     held_out,
     message_out,
 )
+from casedesk.cases.search import filter_by_query
 from casedesk.core.errors import DomainError, ErrorCode, NotFound
 from casedesk.core.keyset import Page, paginate
 from casedesk.customers.access import access_product, require_agent, require_contact
@@ -54,15 +53,14 @@ ORDERINGS = {
     "rank": queries.RANK_ORDER,
 }
 # A case number or its beginning: searched as a range on the unique index.
-NUMBER_PREFIX = re.compile(r"\d{4}(-\d{0,6})?")
 CaseOut = AgentCaseOut | ContactCaseOut
 OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
 
 
 def search_cases(*, user: User, params: CaseListParams) -> Page[Case]:
     """The list endpoint's query: every filter a column condition, keyset-paginated on an
-    ordering that an index serves. `q` is a number prefix or a subject substring (no full-text
-    index yet; the substring test runs along the ordering index, bounded by the page size)."""
+    ordering that an index serves. `q` is a case number prefix or full-text words matched in
+    the subject and the messages (internal notes for agents only)."""
     qs: QuerySet[Case] = cases_visible_to(user)
     if params.sort != "-updated_at":
         if params.status == Status.CLOSED:
@@ -91,12 +89,8 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[Case]:
         qs = qs.filter(assignee_id=params.assignee)
     if params.updated_since:
         qs = qs.filter(updated_at__gte=params.updated_since)
-    if q := (params.q or "").strip():
-        if NUMBER_PREFIX.fullmatch(q):
-            # Digits and "-" sort before ":", so this range is exactly "starts with q".
-            qs = qs.filter(number__gte=q, number__lt=q + ":")
-        else:
-            qs = qs.filter(subject__icontains=q)
+    if (params.q or "").strip():
+        qs = filter_by_query(qs, params.q or "", include_notes=user.is_agent)
     qs = qs.select_related("organization", "product", "site", "requester", "assignee")
     if user.is_agent:
         qs = qs.prefetch_related("sla_timers")

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from casedesk.accounts.models import User
 from casedesk.cases.access import cases_visible_to, messages_visible_to
 from casedesk.cases.models import Attachment, Case, CaseEvent, IntakeField, Message, Status
+from casedesk.cases.search import filter_by_query
 from casedesk.core.keyset import Page, paginate
 from casedesk.customers.models import Contact
 
@@ -25,6 +26,7 @@ class QueueFilters:
     assignee: int | None = None
     unassigned: bool = False
     severity: int | None = None
+    q: str = ""
 
 
 def _with_list_relations(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -51,6 +53,8 @@ def desk_queue(
         qs = qs.filter(assignee_id=filters.assignee)
     if filters.severity:
         qs = qs.filter(severity=filters.severity)
+    if filters.q.strip():
+        qs = filter_by_query(qs, filters.q, include_notes=user.is_agent)
     return paginate(_with_list_relations(qs), ordering=ordering, cursor=cursor, size=size)
 
 

@@ -11,6 +11,7 @@ from casedesk.customers.models import Organization, Product
 
 
 class QueueFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
     product = forms.ModelChoiceField(
         queryset=Product.objects.all(), required=False, label=_("Product")
     )

@@ -36,6 +36,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             assignee=int(assignee) if assignee.isdigit() else None,
             unassigned=assignee == "none",
             severity=data.get("severity"),
+            q=data.get("q") or "",
         )
     page = queries.desk_queue(user=user, filters=filters, cursor=request.GET.get("after"))
     params = request.GET.copy()

@@ -91,6 +91,7 @@ class SLAPolicy(models.Model):
     calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="policies")
     is_default = models.BooleanField(_("default policy"), default=False)
     warning_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("warn at % of target"),
         default=80,
     )
