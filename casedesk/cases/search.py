@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from casedesk.cases.models import Case
@@ -29,21 +29,23 @@ def _fts5_query(terms: list[str]) -> str:
     return " ".join(f'"{t}"*' for t in terms)
 
 
-# Literal SQL per database and audience; only the search terms are parameters.
-PG_SUBJECT = (
-    "SELECT id FROM cases_case WHERE to_tsvector('simple', subject) @@ to_tsquery('simple', %s)"
-)
-PG_MESSAGES = {
-    True: "SELECT case_id FROM cases_message "
+# Literal SQL per database and audience; only the search terms are parameters. One IN over
+# a UNION, not two ORed INs: the planner then starts from the few matches (GIN or FTS5)
+# instead of filtering the whole ordering index.
+PG_SQL = {
+    True: "SELECT id FROM cases_case WHERE to_tsvector('simple', subject) "
+    "@@ to_tsquery('simple', %s) UNION SELECT case_id FROM cases_message "
     "WHERE to_tsvector('simple', body) @@ to_tsquery('simple', %s)",
-    False: "SELECT case_id FROM cases_message "
+    False: "SELECT id FROM cases_case WHERE to_tsvector('simple', subject) "
+    "@@ to_tsquery('simple', %s) UNION SELECT case_id FROM cases_message "
     "WHERE to_tsvector('simple', body) @@ to_tsquery('simple', %s) AND kind = 'reply'",
 }
-FTS_SUBJECT = "SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s"
-FTS_MESSAGES = {
-    True: "SELECT case_id FROM cases_message WHERE id IN "
+FTS_SQL = {
+    True: "SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s "
+    "UNION SELECT case_id FROM cases_message WHERE id IN "
     "(SELECT rowid FROM cases_message_fts WHERE cases_message_fts MATCH %s)",
-    False: "SELECT case_id FROM cases_message WHERE kind = 'reply' AND id IN "
+    False: "SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s "
+    "UNION SELECT case_id FROM cases_message WHERE kind = 'reply' AND id IN "
     "(SELECT rowid FROM cases_message_fts WHERE cases_message_fts MATCH %s)",
 }
 
@@ -54,13 +56,11 @@ def filter_by_text(qs: QuerySet[Case], q: str, *, include_notes: bool) -> QueryS
         return qs.none()
     if connection.vendor == "postgresql":
         query = " & ".join(f"{t}:*" for t in terms)
-        subject = RawSQL(PG_SUBJECT, (query,))  # noqa: S611 - literal SQL, bound terms
-        messages = RawSQL(PG_MESSAGES[include_notes], (query,))  # noqa: S611
+        matches = RawSQL(PG_SQL[include_notes], (query, query))  # noqa: S611 - literal SQL
     else:
         match = _fts5_query(terms)
-        subject = RawSQL(FTS_SUBJECT, (match,))  # noqa: S611 - literal SQL, bound terms
-        messages = RawSQL(FTS_MESSAGES[include_notes], (match,))  # noqa: S611
-    return qs.filter(Q(id__in=subject) | Q(id__in=messages))
+        matches = RawSQL(FTS_SQL[include_notes], (match, match))  # noqa: S611 - literal SQL
+    return qs.filter(id__in=matches)
 
 
 def filter_by_query(qs: QuerySet[Case], q: str, *, include_notes: bool) -> QuerySet[Case]:
