@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casedesk.accounts.models import User
 from casedesk.cases import actions, lifecycle, queries
 from casedesk.cases.access import access_case
 from casedesk.cases.models import Case, Channel
@@ -85,85 +90,81 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "desk/case_detail.html", _case_context(request, case))
 
 
-@login_required
-@require_POST
-def reply(request: HttpRequest, number: str) -> HttpResponse:
+def _post_case_form(
+    request: HttpRequest,
+    number: str,
+    form_class: type[forms.Form],
+    form_key: str,
+    perform: Callable[[User, Case, dict[str, Any]], object],
+    done: str,
+    status: int,
+) -> HttpResponse:
+    """The case page's forms: act, or show the form again with the reason it failed."""
     user = require_agent(current_user(request))
     case = access_case(user=user, number=number)
-    form = AgentReplyForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            actions.do_add_message(
-                actor=user,
-                case=case,
-                body=form.cleaned_data["body"],
-                kind=form.cleaned_data["kind"],
-                channel=Channel.PORTAL,
-                uploads=uploads_from(request),
-                then_status=form.cleaned_data["then_status"] or None,
-            )
+            perform(user, case, form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, done)
             return redirect("desk:case", number=number)
-    return render(
-        request, "desk/case_detail.html", _case_context(request, case, reply_form=form), status=422
+    case.refresh_from_db()
+    context = _case_context(request, case, **{form_key: form})
+    return render(request, "desk/case_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(user: User, case: Case, data: dict[str, Any]) -> object:
+        return actions.do_add_message(
+            actor=user,
+            case=case,
+            body=data["body"],
+            kind=data["kind"],
+            channel=Channel.PORTAL,
+            uploads=uploads_from(request),
+            then_status=data["then_status"] or None,
+        )
+
+    return _post_case_form(
+        request, number, AgentReplyForm, "reply_form", perform, _("Saved."), status=422
     )
 
 
 @login_required
 @require_POST
 def update(request: HttpRequest, number: str) -> HttpResponse:
-    user = require_agent(current_user(request))
-    case = access_case(user=user, number=number)
-    form = CaseUpdateForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.do_update_case(
-                actor=user,
-                case=case,
-                assignee=data["assignee"],
-                severity=data["severity"],
-                category=data["category"],
-                status=data["status"],
-                on_behalf_of_customer=data["on_behalf_of_customer"],
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Case updated."))
-            return redirect("desk:case", number=number)
-    case.refresh_from_db()
-    return render(
-        request, "desk/case_detail.html", _case_context(request, case, update_form=form), status=409
+    def perform(user: User, case: Case, data: dict[str, Any]) -> object:
+        return actions.do_update_case(
+            actor=user,
+            case=case,
+            assignee=data["assignee"],
+            severity=data["severity"],
+            category=data["category"],
+            status=data["status"],
+            on_behalf_of_customer=data["on_behalf_of_customer"],
+        )
+
+    return _post_case_form(
+        request, number, CaseUpdateForm, "update_form", perform, _("Case updated."), status=409
     )
 
 
 @login_required
 @require_POST
 def schedule_meeting(request: HttpRequest, number: str) -> HttpResponse:
-    user = require_agent(current_user(request))
-    case = access_case(user=user, number=number)
-    form = MeetingForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_schedule_meeting(
-                actor=user,
-                case=case,
-                starts_at=form.cleaned_data["starts_at"],
-                minutes=form.cleaned_data["minutes"],
-                location=form.cleaned_data["location"],
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Meeting booked; the customer gets an invitation."))
-            return redirect("desk:case", number=number)
-    return render(
-        request,
-        "desk/case_detail.html",
-        _case_context(request, case, meeting_form=form),
-        status=422,
-    )
+    def perform(user: User, case: Case, data: dict[str, Any]) -> object:
+        return actions.do_schedule_meeting(
+            actor=user,
+            case=case,
+            starts_at=data["starts_at"],
+            minutes=data["minutes"],
+            location=data["location"],
+        )
+
+    done = _("Meeting booked; the customer gets an invitation.")
+    return _post_case_form(request, number, MeetingForm, "meeting_form", perform, done, status=422)
