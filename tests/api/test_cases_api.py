@@ -266,3 +266,25 @@ def _file(name: str) -> io.BytesIO:
 def test_status_enum_round_trip(agent_api: Api, case_a: Case) -> None:
     statuses = {c["status"] for c in agent_api.get("/cases").json()["items"]}
     assert statuses <= set(Status.values)
+
+
+def test_every_intake_outcome_over_the_api(api_as: Any, org_a: Any, product: Any) -> None:
+    from casedesk.customers.models import ContactRole, Vendor
+
+    reference = factories.make_contact(org_a, email="ref@a.test", role="general")
+    colleague = factories.make_contact(org_a, email="colleague@a.test")
+    ContactRole.objects.filter(contact=colleague).delete()
+    error = assert_error(
+        api_as(colleague.user).post("/cases", _new_case(product)), 403, "intake_refused"
+    )
+    assert error["details"]["reason"] == "not_designated"
+    assert reference.name in error["message"]
+    other = factories.make_product("Not covered")
+    error = assert_error(
+        api_as(reference.user).post("/cases", _new_case(other)), 403, "intake_refused"
+    )
+    assert error["details"]["reason"] == "product_not_covered"
+    Vendor.objects.update_or_create(pk=1, defaults={"hold_requests_from_non_designated": True})
+    response = api_as(colleague.user).post("/cases", _new_case(product))
+    assert response.status_code == 202, response.content
+    assert not Case.objects.exists()
