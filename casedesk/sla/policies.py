@@ -19,8 +19,12 @@ def calendar_for_contract(contract: Contract | None) -> bt.Calendar | None:
     return business_calendar(policy.calendar) if policy is not None else None
 
 
-def targets_for(policy: SLAPolicy, severity: int) -> dict[str, SLATarget]:
-    targets = SLATarget.objects.filter(policy=policy, severity=severity).select_related(
-        "policy__calendar"
-    )
+def targets_for_contract(contract: Contract | None, severity: int) -> dict[str, SLATarget]:
+    """The targets for a severity under the contract's policy, or the default policy's;
+    one query, with each target's policy and calendar."""
+    targets = SLATarget.objects.filter(severity=severity).select_related("policy__calendar")
+    if contract is not None and contract.sla_policy_id is not None:
+        targets = targets.filter(policy_id=contract.sla_policy_id)
+    else:
+        targets = targets.filter(policy__is_default=True)
     return {t.metric: t for t in targets}

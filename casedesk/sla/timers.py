@@ -14,7 +14,7 @@ from casedesk.cases.models import NO_DUE_TIME, Case, Status
 from casedesk.sla import businesstime as bt
 from casedesk.sla.calendars import business_calendar, round_the_clock
 from casedesk.sla.models import Metric, SLATarget, SLATimer
-from casedesk.sla.policies import policy_for_contract, targets_for
+from casedesk.sla.policies import targets_for_contract
 
 PAUSED_STATUSES = frozenset({Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED})
 R = SLATimer.State
@@ -125,8 +125,7 @@ def refresh_case_due(case: Case) -> None:
 
 
 def _targets(case: Case) -> dict[str, SLATarget]:
-    policy = policy_for_contract(case.contract)
-    return targets_for(policy, case.severity) if policy is not None else {}
+    return targets_for_contract(case.contract, case.severity)
 
 
 def _start(case: Case, target: SLATarget, at: datetime) -> SLATimer:
