@@ -249,4 +249,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CASEDESK_LOG_LEVEL", "INFO")},
+    # The Huey consumer attaches its own handler; without this every job is logged twice.
+    "loggers": {"huey": {"propagate": False}},
 }
