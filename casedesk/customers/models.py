@@ -5,6 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -130,6 +131,11 @@ class Contact(models.Model):
         ordering = ("name",)
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        constraints = (
+            # Mail routing finds contacts by address regardless of case: Bob@x and bob@x
+            # must not be two people in two organizations.
+            models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique"),
+        )
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ from casedesk.customers.entitlement import decide_intake
 from casedesk.customers.models import Contact
 from casedesk.mail import ids, routing
 from casedesk.mail.inbound import Outcome, Result
-from casedesk.mail.models import AddressFlag, InboundMail
+from casedesk.mail.models import AddressFlag, InboundMail, OutboundMail
 from casedesk.mail.parsing import ParsedAttachment, ParsedMail
 
 NO_SUBJECT = "(no subject)"
@@ -112,11 +113,14 @@ def _reply(parsed: ParsedMail, case: Case, sender: routing.Sender, via: str) -> 
         body = _with_problems(body, problems)
         if not body.strip() and not uploads:
             body = _("(The e-mail had no text.)")
+        # Mail from an agent's address becomes an internal note: From: can be forged, and a
+        # public reply would go out to the customer in the vendor's name.
         message = case_actions.do_add_message(
             actor=sender.agent,
             sender=sender.contact,
             case=case,
             body=body,
+            kind=Message.Kind.NOTE if sender.agent is not None else Message.Kind.REPLY,
             channel=Channel.EMAIL,
             uploads=uploads,
         )
@@ -141,6 +145,17 @@ def _auto_reply(row: InboundMail, parsed: ParsedMail, case: Case) -> Result:
     return Result(Outcome.AUTO_REPLY, case=case)
 
 
+def _we_sent(message_ids: list[str], recipient: str) -> bool:
+    """A report flags an address only when it names mail we really sent to it: anyone can
+    write a delivery report, and a flagged address gets no automatic mail."""
+    wanted = [m.strip("<>") for m in message_ids if m]
+    return bool(wanted) and (
+        OutboundMail.objects.filter(message_id__in=wanted)
+        .filter(Q(to_address__iexact=recipient) | Q(cc__icontains=recipient))
+        .exists()
+    )
+
+
 def _bounce(row: InboundMail, parsed: ParsedMail) -> Result:
     """A delivery failure: noted on the case it concerns, the address flagged; never a case."""
     report = parsed.bounce
@@ -150,7 +165,12 @@ def _bounce(row: InboundMail, parsed: ParsedMail) -> Result:
     case = routing.find_case_for_report(named, subject)
     data: dict[str, object] = {}
     with transaction.atomic(durable=True):
-        if report is not None and report.recipient and report.action in ("failed", ""):
+        if (
+            report is not None
+            and report.recipient
+            and report.action in ("failed", "")
+            and _we_sent(named, report.recipient)
+        ):
             permanent = report.status.startswith("5")
             flag = AddressFlag.objects.select_for_update().filter(email=report.recipient).first()
             if flag is None:

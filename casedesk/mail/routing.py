@@ -53,9 +53,15 @@ def identify_sender(address: str) -> Sender:
     return Sender(address, contact, agent)
 
 
-def allowed_on(case: Case, sender: Sender) -> bool:
+# Routes that prove the mail answers something we sent: the reply address and our
+# Message-IDs are signed. A subject tag or a quoted foreign Message-ID proves nothing.
+SIGNED_ROUTES = frozenset({"reply_address", "message_id"})
+
+
+def allowed_on(case: Case, sender: Sender, via: str = "") -> bool:
     if sender.agent is not None:
-        return True
+        # From: is not verified; an agent's address alone must not reach any case.
+        return via in SIGNED_ROUTES
     contact = sender.contact
     return (
         contact is not None
@@ -80,7 +86,8 @@ def _candidates(parsed: ParsedMail, recipients: Sequence[str]) -> Iterator[tuple
             .first()
         )
         if stored:
-            yield "message_id", stored
+            # Known but unsigned (e.g. the customer's own Message-ID): anyone can quote it.
+            yield "known_message_id", stored
     for number in CASE_TAG.findall(parsed.subject):
         yield "subject", number
 
@@ -98,7 +105,7 @@ def find_case(
             Case.objects.filter(pk=ref) if isinstance(ref, int) else Case.objects.filter(number=ref)
         )
         case = cases.first()
-        if case is not None and allowed_on(case, sender):
+        if case is not None and allowed_on(case, sender, via):
             return case, via
     return None, ""
 

@@ -74,3 +74,25 @@ def test_closed_case_leaves_order_and_reopen_goes_last(
     assert _order(org_a) == ["two", "three"]
     actions.do_change_case_status(actor=contact_a.user, case=three[0], status=Status.OPEN)
     assert _order(org_a) == ["two", "three", "one"]
+
+
+def test_non_designated_colleague_cannot_reorder(
+    three: list[Case], contact_a: Any, org_a: Any, product: Any
+) -> None:
+    from casedesk.core.errors import PermissionDenied
+    from casedesk.customers.models import ContactRole
+
+    colleague = factories.make_contact(org_a, email="colleague@a.test")
+    ContactRole.objects.filter(contact=colleague).delete()
+    with pytest.raises(PermissionDenied):
+        actions.do_set_case_order(
+            actor=colleague.user, organization=org_a, numbers=[c.number for c in three]
+        )
+    with pytest.raises(PermissionDenied):
+        actions.do_move_case_rank(actor=colleague.user, case=three[2], direction="up")
+    assert _order(org_a) == ["one", "two", "three"]
+
+
+def test_subject_is_kept_on_one_line(contact_a: Any, product: Any) -> None:
+    case = factories.make_case(contact_a, product, subject="Printer\nBcc: x@evil.test  ")
+    assert case.subject == "Printer Bcc: x@evil.test"

@@ -33,6 +33,16 @@ def test_a_bounce_is_attached_to_its_case_and_flags_the_address(
     assert len(smtp.messages) == 1  # no answer to a bounce
 
 
+def test_a_forged_bounce_flags_nothing(
+    smtp: Inbox, contact_a: Any, contact_b: Any, ingest: Ingest
+) -> None:
+    ingest(make_mail())
+    # A report naming mail we never sent to that address: anyone can write one.
+    ingest(make_dsn(original_message_id="<made-up@example.test>", recipient="bob@b.test"))
+    ingest(make_dsn(original_message_id=smtp.messages[0]["Message-ID"], recipient="bob@b.test"))
+    assert not AddressFlag.objects.exists()
+
+
 def test_no_more_automatic_mail_to_a_hard_bounced_address(
     smtp: Inbox, contact_a: Any, ingest: Ingest
 ) -> None:

@@ -212,9 +212,10 @@ def test_mail_from_our_own_address_is_a_loop_and_ignored(smtp: Inbox, ingest: In
     assert not smtp.messages
 
 
-def test_an_agent_replies_by_mail_and_the_customer_hears_it(
-    smtp: Inbox, agent: Any, contact_a: Any, ingest: Ingest
+def test_mail_from_an_agent_becomes_an_internal_note_never_a_reply(
+    smtp: Inbox, agent: Any, contact_a: Any, ingest: Ingest, case_b: Any
 ) -> None:
+    # From: is not verified, so an agent's address must not speak to customers by mail.
     case = ingest(make_mail()).case
     assert case is not None
     row = ingest(make_mail(sender=agent.email, to=ids.reply_address(case.pk), body="Try again."))
@@ -222,10 +223,15 @@ def test_an_agent_replies_by_mail_and_the_customer_hears_it(
     message = case.messages.order_by("id").last()
     assert message is not None
     assert message.author == agent
-    assert message.author_contact is None
-    _ack, reply = smtp.to("anna@a.test")
-    assert "Try again." in reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert reply["Auto-Submitted"] is None
+    assert message.kind == "note"
+    assert len(smtp.to("anna@a.test")) == 1  # the acknowledgement only
+    # A forged agent address with a guessed case tag reaches no case at all.
+    forged = ingest(
+        make_mail(sender=agent.email, subject=f"[Case {case_b.number}] update", body="Pay here")
+    )
+    assert forged.case is None
+    assert not case_b.messages.filter(body__contains="Pay here").exists()
+    assert smtp.to("bob@b.test") == []
 
 
 def test_agent_reply_from_the_desk_threads_under_the_customers_mail(

@@ -143,6 +143,9 @@ def test_address_classification() -> None:
         "fc00::1",
         "::ffff:127.0.0.1",
         "224.0.0.1",
+        "2002:7f00:1::",  # 6to4 wrapping 127.0.0.1
+        "2002:a00:1::",  # 6to4 wrapping 10.0.0.1
+        "fec0::1",  # site-local
     ]
     assert all(transport.is_public_address(a) for a in public)
     assert not any(transport.is_public_address(a) for a in private)

@@ -105,7 +105,8 @@ def _create_case(
         and contact_for_user(actor) != requester
     ):
         raise PermissionDenied(_("You can only open cases in your own name."))
-    subject, description = subject.strip(), description.strip()
+    # One line: a newline in a subject would make every mail about the case unsendable.
+    subject, description = " ".join(subject.split()), description.strip()
     if not subject or not description:
         raise DomainError(
             _("Please give the case a subject and a description."),
@@ -226,7 +227,7 @@ def do_submit_request(
             organization_id=requester.organization_id,
             requester=requester,
             product=product,
-            subject=subject.strip()[:250],
+            subject=" ".join(subject.split())[:250],
             description=description.strip(),
             category=category,
             severity=severity,

@@ -17,9 +17,10 @@ from casedesk.cases.models import (
     Case,
     Status,
 )
-from casedesk.core.errors import DomainError, ErrorCode, NotFound
+from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.customers.access import contact_for_user
-from casedesk.customers.models import Organization
+from casedesk.customers.entitlement import is_designated
+from casedesk.customers.models import Contact, Organization
 
 
 def _apply_order(actor: User, ordered: list[Case]) -> None:
@@ -46,9 +47,18 @@ def _open_cases_locked(organization_id: int) -> list[Case]:
     )
 
 
+def _require_designated(contact: Contact | None) -> None:
+    # The organization's priority order is for its designated contacts (and agents); a
+    # colleague who sees only their own cases must not reorder or probe the others.
+    if contact is not None and not is_designated(contact):
+        raise PermissionDenied(
+            _("Only your organization's designated contact persons set its priority order.")
+        )
+
+
 def do_move_case_rank(*, actor: User, case: Case, direction: Literal["up", "down"]) -> None:
     """Swap a case with its neighbour in the organization's own priority order."""
-    check_actor_on_case(actor, case)
+    _require_designated(check_actor_on_case(actor, case))
     with transaction.atomic(durable=True):
         ordered = _open_cases_locked(case.organization_id)
         index = next((i for i, c in enumerate(ordered) if c.pk == case.pk), None)
@@ -65,6 +75,8 @@ def do_set_case_order(*, actor: User, organization: Organization, numbers: Seque
     contact = contact_for_user(actor)
     if not actor.is_agent and (contact is None or contact.organization_id != organization.pk):
         raise NotFound(_("Not found."))
+    if not actor.is_agent:
+        _require_designated(contact)
     with transaction.atomic(durable=True):
         ordered = _open_cases_locked(organization.pk)
         by_number = {c.number: c for c in ordered}
