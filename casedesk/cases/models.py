@@ -253,6 +253,10 @@ class HeldRequest(models.Model):
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     intake_data = models.JSONField(default=dict, blank=True)
+    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True)
+    meeting_requested = models.BooleanField(default=False)
+    # Uploads kept until the decision: [{"path", "filename", "size"}], already checked.
+    files = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -261,3 +261,42 @@ def test_responsible_person_gets_a_copy_of_public_replies(
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_add_message(actor=agent, case=own, body="Fixed")
     assert mail.outbox[0].cc == []  # not copied on their own case
+
+
+def test_held_request_keeps_its_screenshot_and_site_until_approved(
+    colleague: Any,
+    reference: Any,
+    product: Any,
+    org_a: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from pathlib import Path
+
+    from casedesk.cases.models import IntakeField
+
+    Vendor.objects.update_or_create(pk=1, defaults={"hold_requests_from_non_designated": True})
+    IntakeField.objects.create(product=product, key="shot", label="a screenshot", kind="attachment")
+    site = org_a.sites.get()
+    held = actions.do_submit_request(
+        actor=colleague.user,
+        requester=colleague,
+        product=product,
+        subject="Help",
+        description="See picture",
+        category="problem",
+        severity=2,
+        site=site,
+        uploads=[factories.png_upload("shot.png")],
+    )
+    assert isinstance(held, HeldRequest)
+    assert [f["filename"] for f in held.files] == ["shot.png"]
+    with django_capture_on_commit_callbacks(execute=True):
+        case = actions.do_approve_held_request(actor=reference.user, held=held)
+    assert case.site == site
+    [attachment] = case.attachments.all()
+    assert attachment.filename == "shot.png"
+    assert attachment.file.read() == factories.PNG_BYTES
+    # The held copy is removed once the case has its own (after commit).
+    root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    assert [p.name for p in root.rglob("*") if p.is_file()] == [Path(attachment.file.name).name]

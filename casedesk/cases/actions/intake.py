@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from casedesk.cases.actions.base import (
     next_rank,
     validate_uploads,
 )
-from casedesk.cases.attachments import Upload, delete_stored
+from casedesk.cases.attachments import Upload, delete_stored, store_upload
 from casedesk.cases.events import record_case_event
 from casedesk.cases.intake import clean_intake_data
 from casedesk.cases.models import (
@@ -222,21 +223,48 @@ def do_submit_request(
         if refused.decision.outcome != Outcome.HOLD:
             raise
     cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
-    with transaction.atomic(durable=True):
-        held = HeldRequest.objects.create(
-            organization_id=requester.organization_id,
-            requester=requester,
-            product=product,
-            subject=" ".join(subject.split())[:250],
-            description=description.strip(),
-            category=category,
-            severity=severity,
-            channel=channel,
-            intake_data=cleaned,
-            created_at=clock.now(),
-        )
-        transaction.on_commit(lambda: tasks.send_held_request_notice(held.pk))
+    checked = validate_uploads(uploads)
+    stored: list[str] = []
+    try:
+        files = []
+        for upload, name, _content_type in checked:
+            stored.append(store_upload(upload))
+            files.append({"path": stored[-1], "filename": name, "size": upload.size})
+        with transaction.atomic(durable=True):
+            held = HeldRequest.objects.create(
+                organization_id=requester.organization_id,
+                requester=requester,
+                product=product,
+                site=site,
+                subject=" ".join(subject.split())[:250],
+                description=description.strip(),
+                category=category,
+                severity=severity,
+                channel=channel,
+                intake_data=cleaned,
+                meeting_requested=meeting_requested,
+                files=files,
+                created_at=clock.now(),
+            )
+            transaction.on_commit(lambda: tasks.send_held_request_notice(held.pk))
+    except BaseException:
+        delete_stored(stored)
+        raise
     return held
+
+
+def _held_uploads(held: HeldRequest) -> list[Upload]:
+    return [
+        Upload(
+            filename=f["filename"], content=default_storage.open(f["path"], "rb"), size=f["size"]
+        )
+        for f in held.files
+    ]
+
+
+def _discard_held_files(held: HeldRequest) -> None:
+    paths = [f["path"] for f in held.files]
+    transaction.on_commit(lambda: delete_stored(paths))
 
 
 def _check_reference_person(actor: User, held: HeldRequest) -> Contact:
@@ -264,22 +292,30 @@ def do_approve_held_request(*, actor: User, held: HeldRequest) -> Case:
         locked.state = HeldRequest.State.APPROVED
         locked.decided_by, locked.decided_at, locked.case = approver, clock.now(), case
         locked.save(update_fields=["state", "decided_by", "decided_at", "case"])
+        # The case has its own copies now.
+        _discard_held_files(locked)
 
-    return _create_case(
-        actor=actor,
-        requester=held.requester,
-        product=held.product,
-        subject=held.subject,
-        description=held.description,
-        category=held.category,
-        severity=held.severity,
-        channel=held.channel,
-        intake_data=held.intake_data,
-        uploads=(),
-        site=None,
-        approved_by=approver,
-        in_transaction=mark_approved,
-    )
+    uploads = _held_uploads(held)
+    try:
+        return _create_case(
+            actor=actor,
+            requester=held.requester,
+            product=held.product,
+            subject=held.subject,
+            description=held.description,
+            category=held.category,
+            severity=held.severity,
+            channel=held.channel,
+            intake_data=held.intake_data,
+            uploads=uploads,
+            site=held.site,
+            meeting_requested=held.meeting_requested,
+            approved_by=approver,
+            in_transaction=mark_approved,
+        )
+    finally:
+        for upload in uploads:
+            upload.content.close()
 
 
 def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
@@ -291,5 +327,6 @@ def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
         locked.state = HeldRequest.State.REJECTED
         locked.decided_by, locked.decided_at = approver, clock.now()
         locked.save(update_fields=["state", "decided_by", "decided_at"])
+        _discard_held_files(locked)
         transaction.on_commit(lambda: tasks.send_held_request_rejected(locked.pk))
     return locked
