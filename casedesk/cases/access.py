@@ -9,8 +9,7 @@ from casedesk.accounts.models import User
 from casedesk.cases.models import Attachment, Case, HeldRequest, Message
 from casedesk.core.errors import NotFound
 from casedesk.customers.access import contact_for_user
-from casedesk.customers.entitlement import is_designated
-from casedesk.customers.models import ContactRole
+from casedesk.customers.entitlement import is_approver, is_designated
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -60,9 +59,7 @@ def held_requests_visible_to(user: User) -> QuerySet[HeldRequest]:
     if contact is None:
         return HeldRequest.objects.none()
     held = HeldRequest.objects.filter(organization_id=contact.organization_id)
-    if not contact.roles.filter(
-        role__in=[ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL]
-    ).exists():
+    if not is_approver(contact):
         held = held.filter(requester=contact)
     return held
 

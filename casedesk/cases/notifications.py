@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from casedesk.cases.models import Case, HeldRequest, Message
+from casedesk.customers.entitlement import APPROVER_ROLES
 from casedesk.customers.models import Contact, ContactRole
 from casedesk.mail import outbound
 from casedesk.mail.queries import inbound_origin
@@ -123,7 +124,7 @@ def send_held_request_notice(held_id: int) -> None:
     deciders = Contact.objects.filter(
         organization_id=held.organization_id,
         is_active=True,
-        roles__role__in=[ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL],
+        roles__role__in=APPROVER_ROLES,
     ).distinct()
     url = settings.BASE_URL.rstrip("/") + reverse("portal:held_requests")
     for decider in deciders:

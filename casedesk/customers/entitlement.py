@@ -61,6 +61,15 @@ def covered_products(contact: Contact, day: date) -> QuerySet[Product]:
     return Product.objects.filter(contracts__in=contracts).distinct().order_by("name")
 
 
+# Who speaks for an organization: decides on colleagues' held requests and is named to
+# people who may not ask themselves.
+APPROVER_ROLES = (ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL)
+
+
+def is_approver(contact: Contact) -> bool:
+    return contact.is_active and contact.roles.filter(role__in=APPROVER_ROLES).exists()
+
+
 def is_designated(contact: Contact) -> bool:
     return contact.is_active and contact.roles.exists()
 
@@ -68,7 +77,7 @@ def is_designated(contact: Contact) -> bool:
 def reference_persons(organization_id: int) -> tuple[str, ...]:
     """Names only: an outsider learns whom to ask, not how to reach them."""
     contacts = Contact.objects.filter(organization_id=organization_id, is_active=True)
-    for role in (ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL):
+    for role in APPROVER_ROLES:
         names = contacts.filter(roles__role=role).distinct().order_by("name")
         found = tuple(names.values_list("name", flat=True))
         if found:

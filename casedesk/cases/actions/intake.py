@@ -31,10 +31,15 @@ from casedesk.cases.numbering import allocate_case_number
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.customers.access import contact_for_user
-from casedesk.customers.entitlement import IntakeDecision, Outcome, decide_intake
-from casedesk.customers.models import Contact, ContactRole, Product, Site
+from casedesk.customers.entitlement import IntakeDecision, Outcome, decide_intake, is_approver
+from casedesk.customers.models import Contact, Product, Site
 from casedesk.sla import timers
 from casedesk.webhooks.actions import emit_case_event
+
+
+def one_line(subject: str) -> str:
+    # A newline in a subject would make every mail about the case unsendable.
+    return " ".join(subject.split())
 
 
 class IntakeRefused(DomainError):
@@ -106,8 +111,7 @@ def _create_case(
         and contact_for_user(actor) != requester
     ):
         raise PermissionDenied(_("You can only open cases in your own name."))
-    # One line: a newline in a subject would make every mail about the case unsendable.
-    subject, description = " ".join(subject.split()), description.strip()
+    subject, description = one_line(subject), description.strip()
     if not subject or not description:
         raise DomainError(
             _("Please give the case a subject and a description."),
@@ -236,7 +240,7 @@ def do_submit_request(
                 requester=requester,
                 product=product,
                 site=site,
-                subject=" ".join(subject.split())[:250],
+                subject=one_line(subject)[:250],
                 description=description.strip(),
                 category=category,
                 severity=severity,
@@ -271,9 +275,7 @@ def _check_reference_person(actor: User, held: HeldRequest) -> Contact:
     contact = contact_for_user(actor)
     if contact is None or contact.organization_id != held.organization_id:
         raise NotFound(_("The request was not found."))
-    if not contact.roles.filter(
-        role__in=[ContactRole.Role.REFERENCE, ContactRole.Role.GENERAL]
-    ).exists():
+    if not is_approver(contact):
         raise PermissionDenied(_("Only your organization's reference persons decide on this."))
     if held.state != HeldRequest.State.PENDING:
         raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
