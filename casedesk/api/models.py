@@ -48,3 +48,20 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == self.Scope.WRITE
+
+
+class RateCount(models.Model):
+    """Requests per token in one rate-limit window, when there is no Redis: one row per
+    token and window, counted up by a single upsert statement (see ratelimit.py)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    bucket = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("token", "bucket"), name="ratecount_token_bucket"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.token_id}@{self.bucket}: {self.count}"

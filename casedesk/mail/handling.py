@@ -65,6 +65,8 @@ def _with_problems(body: str, problems: list[str]) -> str:
 
 def _cid_map(message: Message, kept: Sequence[ParsedAttachment]) -> dict[str, int]:
     """Content-ID → attachment id, so the HTML's inline images can point at stored files."""
+    if not any(item.content_id for item in kept):
+        return {}
     stored = list(
         Attachment.objects.filter(message=message).order_by("id").values_list("pk", flat=True)
     )
@@ -134,7 +136,7 @@ def _reply(parsed: ParsedMail, case: Case, sender: routing.Sender, via: str) -> 
 
 def _auto_reply(row: InboundMail, parsed: ParsedMail, case: Case) -> Result:
     """An out-of-office answer is noted on the case; it does not reopen it."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic(savepoint=False):
         record_case_event(
             case=case,
             actor=None,
@@ -164,7 +166,7 @@ def _bounce(row: InboundMail, parsed: ParsedMail) -> Result:
     subject = report.original_subject if report and report.original_subject else parsed.subject
     case = routing.find_case_for_report(named, subject)
     data: dict[str, object] = {}
-    with transaction.atomic(durable=True):
+    with transaction.atomic(savepoint=False):
         if (
             report is not None
             and report.recipient
@@ -281,42 +283,3 @@ def _refuse_unknown(row: InboundMail, parsed: ParsedMail, sender: routing.Sender
         data=_answer(decision.message, language, "refusal", reason=str(decision.reason or "")),
         answer=True,
     )
-
-
-def recover(row: InboundMail, parsed: ParsedMail) -> Result | None:
-    """After a worker died mid-way: the result it committed but did not record, if any."""
-    since = row.received_at
-    fresh = Message.objects.filter(
-        channel=Channel.EMAIL, created_at__gte=since, inbound_mails__isnull=True
-    )
-    sender = routing.identify_sender(parsed.from_address)
-    if sender.contact is not None:
-        fresh = fresh.filter(author_contact=sender.contact)
-    elif sender.agent is not None:
-        fresh = fresh.filter(author=sender.agent)
-    else:
-        fresh = fresh.none()
-    texts = {parsed.text.strip(), parsed.reply.strip()}
-    for message in fresh.select_related("case").order_by("id")[:50]:
-        body = message.body
-        if any(t and body.startswith(t) for t in texts):
-            is_first = not message.case.messages.filter(id__lt=message.pk).exists()
-            outcome = (
-                Outcome.NEW_CASE if is_first and message.case.created_at >= since else Outcome.REPLY
-            )
-            return Result(outcome, case=message.case, message=message, data={"recovered": True})
-    if sender.contact is not None:
-        held = (
-            HeldRequest.objects.filter(requester=sender.contact, created_at__gte=since)
-            .exclude(pk__in=_held_linked())
-            .order_by("id")
-            .first()
-        )
-        if held is not None:
-            return Result(Outcome.HELD, data={"held_request": held.pk, "recovered": True})
-    return None
-
-
-def _held_linked() -> list[int]:
-    values = InboundMail.objects.filter(outcome=Outcome.HELD).values_list("data", flat=True)
-    return [int(v["held_request"]) for v in values if isinstance(v, dict) and "held_request" in v]

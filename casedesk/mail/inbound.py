@@ -2,9 +2,9 @@
 
 Storing is one short transaction keyed by Message-ID (or a content hash), so a message
 delivered twice — also concurrently — is stored once, and the deliverer hears "stored" only
-once it is committed. Processing claims the row, does the case work through the cases actions
-(each its own transaction) and then records the outcome. If a worker dies in between, the next
-claim first looks for what the dead one already committed, so nothing is done twice.
+once it is committed. Processing does the case work through the cases actions and records the
+outcome in one transaction: a worker that dies in between has committed nothing, and a mail
+another worker recorded first rolls back, so nothing is done twice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from casedesk.cases.models import Case, HeldRequest, Message
 from casedesk.core import clock
@@ -26,7 +26,8 @@ from casedesk.mail.mimeutil import message_id_key
 from casedesk.mail.models import InboundMail, Mailbox, MessageId, OutboundMail
 
 logger = logging.getLogger(__name__)
-# A claim older than this belongs to a worker that died; the mail is processed again.
+# A claim (left by an earlier version, which committed claims separately) older than this
+# belongs to a worker that died; the mail is processed again.
 LEASE = timedelta(minutes=15)
 State = InboundMail.State
 Outcome = InboundMail.Outcome
@@ -98,14 +99,13 @@ def do_store_inbound_mail(
     return Stored(row.pk, created=True)
 
 
-def _claimable(row: InboundMail, *, now: object, stale_after: timedelta, retry: bool) -> bool:
-    if row.state == State.RECEIVED or (retry and row.state == State.FAILED):
-        return True
-    return (
-        row.state == State.PROCESSING
-        and row.claimed_at is not None
-        and row.claimed_at <= now - stale_after  # type: ignore[operator]
+def _claimable(*, stale_after: timedelta, retry: bool) -> Q:
+    """Rows this run may take: new, failed when retrying, or abandoned mid-way by a worker
+    of an earlier version that committed its claim separately."""
+    claimable = Q(state=State.RECEIVED) | Q(
+        state=State.PROCESSING, claimed_at__lte=clock.now() - stale_after
     )
+    return claimable | Q(state=State.FAILED) if retry else claimable
 
 
 def _no_auto_reply_reason(row: InboundMail, parsed: parsing.ParsedMail) -> str:
@@ -121,94 +121,93 @@ def _no_auto_reply_reason(row: InboundMail, parsed: parsing.ParsedMail) -> str:
     return ""
 
 
-def _claim(
-    inbound_id: int, parsed: parsing.ParsedMail | None, *, stale_after: timedelta, retry: bool
-) -> tuple[InboundMail, bool] | None:
-    with transaction.atomic(durable=True):
-        row = InboundMail.objects.select_for_update().filter(pk=inbound_id).first()
-        now = clock.now()
-        if row is None or not _claimable(row, now=now, stale_after=stale_after, retry=retry):
-            return None
-        resumed = bool(row.data.get("attempted_case_work"))
-        reason = _no_auto_reply_reason(row, parsed) if parsed is not None else "unreadable"
-        row.state, row.claimed_at, row.attempts = State.PROCESSING, now, row.attempts + 1
-        row.auto_reply_allowed = not reason
-        # Kept across a crash or failure: the next claim looks for work this one committed.
-        row.data = {**row.data, "no_auto_reply": reason, "attempted_case_work": True}
-        row.save(update_fields=["state", "claimed_at", "attempts", "auto_reply_allowed", "data"])
-    return row, resumed
+class _TakenByAnother(Exception):
+    """Another worker recorded this mail first; everything done here is rolled back."""
 
 
 def do_process_inbound_mail(
     inbound_id: int, *, stale_after: timedelta = LEASE, retry: bool = False
 ) -> str | None:
     """Process one stored mail; returns its new state, or None when it was not ours to take
-    (already done, or being processed by a live worker). `retry` takes failed mail too."""
+    (already done, or done by another worker meanwhile). `retry` takes failed mail too.
+
+    The case work and the record of the outcome are one transaction: a worker killed
+    half-way leaves the mail as it was, to be processed again, and nothing done twice.
+    """
     from casedesk.mail import handling
 
-    raw = InboundMail.objects.filter(pk=inbound_id).values_list("raw", flat=True).first()
-    if raw is None:
+    claimable = _claimable(stale_after=stale_after, retry=retry)
+    row = InboundMail.objects.filter(claimable, pk=inbound_id).first()
+    if row is None:
         return None
     try:
-        parsed: parsing.ParsedMail | None = parsing.parse(bytes(raw))
-        parse_error = ""
+        parsed = parsing.parse(bytes(row.raw))
     except Exception:  # parsing never should; if it does, the mail is kept
-        parsed, parse_error = None, traceback.format_exc(limit=5)
-    claim = _claim(inbound_id, parsed, stale_after=stale_after, retry=retry)
-    if claim is None:
-        return None
-    row, resumed = claim
-    if parsed is None:
-        _fail(row, parse_error)
+        _fail(row, traceback.format_exc(limit=5))
         return State.FAILED
     try:
-        result = handling.recover(row, parsed) if resumed else None
-        if result is None:
+        with transaction.atomic(durable=True):
             result = handling.handle(row, parsed)
+            if not _finish(row, parsed, result, claimable):
+                raise _TakenByAnother
+    except _TakenByAnother:
+        return None
     except Exception as error:  # any failure leaves the mail in the failed list
         logger.exception("inbound mail %s failed", inbound_id)
         # The cause first (the failed-mail list shows the start), the traceback after it.
         detail = "" if isinstance(error, DomainError) else "\n\n" + traceback.format_exc(limit=8)
         _fail(row, f"{type(error).__name__}: {error}{detail}")
         return State.FAILED
-    _finish(row, parsed, result)
     return State.PROCESSED
 
 
 def _fail(row: InboundMail, error: str) -> None:
     with transaction.atomic(durable=True):
-        InboundMail.objects.filter(pk=row.pk).update(state=State.FAILED, error=error[:10_000])
+        InboundMail.objects.filter(pk=row.pk).update(
+            state=State.FAILED, error=error[:10_000], attempts=F("attempts") + 1
+        )
 
 
-def _finish(row: InboundMail, parsed: parsing.ParsedMail, result: Result) -> None:
+def _finish(row: InboundMail, parsed: parsing.ParsedMail, result: Result, claimable: Q) -> bool:
+    """Record the outcome, unless another worker got there first (then False)."""
     from casedesk.mail import tasks
 
     now = clock.now()
-    data = {**row.data, **result.data}
-    data.pop("attempted_case_work", None)
-    with transaction.atomic(durable=True):
-        InboundMail.objects.filter(pk=row.pk).update(
-            state=State.PROCESSED,
-            outcome=result.outcome,
-            processed_at=now,
-            case=result.case,
-            case_message=result.message,
-            error="",
-            data=data,
-        )
-        if result.case is not None and parsed.message_id:
-            key = message_id_key(parsed.message_id)
-            if not MessageId.objects.filter(key=key).exists():
-                MessageId.objects.create(
-                    key=key,
+    reason = _no_auto_reply_reason(row, parsed)
+    data = {**row.data, "no_auto_reply": reason, **result.data}
+    recorded = InboundMail.objects.filter(claimable, pk=row.pk).update(
+        state=State.PROCESSED,
+        outcome=result.outcome,
+        processed_at=now,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        auto_reply_allowed=not reason,
+        case=result.case,
+        case_message=result.message,
+        error="",
+        data=data,
+    )
+    if not recorded:
+        return False
+    if result.case is not None and parsed.message_id:
+        # The sender's Message-ID threads their later replies; a provider that reuses one
+        # keeps the first case it named.
+        MessageId.objects.bulk_create(
+            [
+                MessageId(
+                    key=message_id_key(parsed.message_id),
                     value=parsed.message_id[:250],
                     case=result.case,
                     message=result.message,
                     direction=MessageId.Direction.IN,
                     created_at=now,
                 )
-        if result.answer:
-            transaction.on_commit(lambda: tasks.send_inbound_answer(row.pk))
+            ],
+            ignore_conflicts=True,
+        )
+    if result.answer:
+        transaction.on_commit(lambda: tasks.send_inbound_answer(row.pk))
+    return True
 
 
 def pending_ids(*, older_than: timedelta, stale_after: timedelta = LEASE) -> list[int]:

@@ -13,21 +13,14 @@ from casedesk.mail.models import AddressFlag, InboundMail, OutboundMail
 
 def inbound_origin(case: Case) -> tuple[str, str]:
     """For a case opened by e-mail: (the Message-ID to answer, why no automatic answer may
-    go out or ""). The acknowledgement job may run before the mail is linked to its case,
-    so the mail being processed for the requester counts too."""
+    go out or ""). The mail is linked to its case in the transaction that opens the case."""
     if case.channel != Channel.EMAIL:
         return "", ""
-    row = InboundMail.objects.filter(case=case, outcome=InboundMail.Outcome.NEW_CASE).first()
-    if row is None:
-        row = (
-            InboundMail.objects.filter(
-                from_address=case.requester.email.lower(),
-                state=InboundMail.State.PROCESSING,
-                claimed_at__lte=case.created_at,
-            )
-            .order_by("-claimed_at", "-id")
-            .first()
-        )
+    row = (
+        InboundMail.objects.filter(case=case, outcome=InboundMail.Outcome.NEW_CASE)
+        .only("message_id", "auto_reply_allowed", "data")
+        .first()
+    )
     if row is None:
         return "", ""
     reason = "" if row.auto_reply_allowed else str(row.data.get("no_auto_reply") or "automatic")

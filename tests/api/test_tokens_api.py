@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -10,9 +11,10 @@ import pytest
 from django.test import Client
 
 from casedesk.api.actions import do_create_api_token, do_revoke_api_token
-from casedesk.api.models import ApiToken
+from casedesk.api.models import ApiToken, RateCount
 from casedesk.core.errors import DomainError, PermissionDenied
 from tests.api.conftest import Api, assert_error, token_for
+from tests.services import need, reachable
 
 
 def test_only_a_hash_is_stored(agent: Any) -> None:
@@ -106,6 +108,38 @@ def test_rate_limit_gives_429_with_retry_after(agent: Any, settings: Any) -> Non
     assert error["details"]["limit"] == 3
     # The limit is per token.
     assert other.get("/me").status_code == 200
+    # One counter row per token and window, in the database when there is no Redis.
+    assert sorted(RateCount.objects.values_list("count", flat=True)) == [1, 4]
+
+
+def test_rate_counts_of_past_windows_are_forgotten(agent: Any, settings: Any) -> None:
+    settings.CASEDESK_API_RATE_WINDOW = 1
+    api = Api(Client(), token_for(agent))
+    assert api.get("/me").status_code == 200
+    first = RateCount.objects.get().bucket
+    RateCount.objects.update(bucket=first - 5)  # as if the token was used a while ago
+    assert api.get("/me").status_code == 200
+    (bucket, count), *older = RateCount.objects.values_list("bucket", "count")
+    assert not older
+    assert bucket >= first
+    assert count == 1
+
+
+@pytest.mark.redis
+def test_rate_limit_counts_in_redis_when_configured(agent: Any, settings: Any) -> None:
+    need(reachable("127.0.0.1", 6379), "needs Redis on 127.0.0.1:6379")
+    settings.REDIS_URL = "redis://127.0.0.1:6379/3"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"ratelimit-test-{uuid.uuid4()}",
+        }
+    }
+    settings.CASEDESK_API_RATE_LIMIT = 2
+    api = Api(Client(), token_for(agent))
+    assert [api.get("/me").status_code for _ in range(3)] == [200, 200, 429]
+    assert not RateCount.objects.exists()
 
 
 def test_service_tokens_get_their_own_limit(agent: Any, settings: Any) -> None:

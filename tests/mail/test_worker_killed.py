@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -69,16 +68,17 @@ def test_killing_the_worker_mid_batch_loses_and_duplicates_nothing(
     assert len(set(linked)) == BATCH
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("subject", ["new case", "reply"])
-def test_a_worker_dying_between_the_case_and_the_record_is_recovered(
+def test_a_worker_dying_before_the_record_leaves_nothing_behind(
     subject: str, contact_a: Any, case_a: Any, monkeypatch: Any
 ) -> None:
-    """The narrowest window: the case work is committed, the mail's outcome is not."""
+    """The narrowest window: the case work is done, the mail's outcome not yet recorded."""
     if subject == "reply":
         subject = f"Re: [Case {case_a.number}] more"
     raw = make_mail(subject=subject, body="Only once, please.")
     stored = inbound.do_store_inbound_mail(raw=raw, source="pipe", process=False)
+    cases_before = Case.objects.count()
 
     def killed(*args: Any, **kwargs: Any) -> None:
         raise SystemExit("killed")
@@ -88,14 +88,33 @@ def test_a_worker_dying_between_the_case_and_the_record_is_recovered(
         inbound.do_process_inbound_mail(stored.inbound_id)
     monkeypatch.undo()
     row = InboundMail.objects.get(pk=stored.inbound_id)
-    assert row.state == InboundMail.State.PROCESSING
-    before = Message.objects.filter(body="Only once, please.").count()
-    assert before == 1
-    # A live worker's claim is respected; an abandoned one is taken over.
+    assert row.state == InboundMail.State.RECEIVED
+    assert Message.objects.filter(body="Only once, please.").count() == 0
+    assert Case.objects.count() == cases_before
+
+    assert inbound.do_process_inbound_mail(stored.inbound_id) == InboundMail.State.PROCESSED
     assert inbound.do_process_inbound_mail(stored.inbound_id) is None
-    assert inbound.do_process_inbound_mail(stored.inbound_id, stale_after=timedelta(0))
     row.refresh_from_db()
     assert row.state == InboundMail.State.PROCESSED
-    assert row.data["recovered"] is True
     assert Message.objects.filter(body="Only once, please.").count() == 1
     assert row.case_message is not None
+    assert row.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_recorded_by_another_worker_meanwhile_is_rolled_back(
+    contact_a: Any, monkeypatch: Any
+) -> None:
+    """Two workers on one mail (a job and the pending-mail sweep): the second to record its
+    outcome rolls its case work back."""
+    raw = make_mail(subject="Twice?", body="Exactly one case.")
+    stored = inbound.do_store_inbound_mail(raw=raw, source="pipe", process=False)
+    real_finish = inbound._finish
+
+    def other_worker_first(*args: Any, **kwargs: Any) -> bool:
+        InboundMail.objects.filter(pk=stored.inbound_id).update(state=InboundMail.State.PROCESSED)
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "_finish", other_worker_first)
+    assert inbound.do_process_inbound_mail(stored.inbound_id) is None
+    assert not Case.objects.filter(subject="Twice?").exists()

@@ -136,7 +136,7 @@ def _create_case(
     checked = validate_uploads(uploads)
     stored: list[str] = []
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic(savepoint=False):
             case = Case(
                 number=allocate_case_number(now),
                 organization_id=requester.organization_id,
@@ -156,6 +156,8 @@ def _create_case(
                 created_at=now,
                 updated_at=now,
             )
+            if Contact.organization.is_cached(requester):
+                case.organization = requester.organization
             clocks = timers.plan_case_clocks(case=case, at=now)
             case.save(force_insert=True)
             timers.save_case_clocks(case=case, planned=clocks)
@@ -234,7 +236,7 @@ def do_submit_request(
         for upload, name, _content_type in checked:
             stored.append(store_upload(upload))
             files.append({"path": stored[-1], "filename": name, "size": upload.size})
-        with transaction.atomic(durable=True):
+        with transaction.atomic(savepoint=False):
             held = HeldRequest.objects.create(
                 organization_id=requester.organization_id,
                 requester=requester,

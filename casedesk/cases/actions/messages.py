@@ -65,7 +65,7 @@ def do_add_message(
     checked = validate_uploads(uploads)
     stored: list[str] = []
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic(savepoint=False):
             case = lock_case(case)
             now = clock.now()
             message = Message.objects.create(
