@@ -22,10 +22,17 @@ from ninja import NinjaAPI  # noqa: E402
 
 from casedesk.api.auth import TokenAuth  # noqa: E402
 from casedesk.api.errors import install_error_handlers  # noqa: E402
+from casedesk.api.render import JsonRenderer  # noqa: E402
 
 PING_TABLE = "bench_ping"
 
-bare = NinjaAPI(urls_namespace="bench", auth=TokenAuth(), docs_url=None, openapi_url=None)
+bare = NinjaAPI(
+    urls_namespace="bench",
+    auth=TokenAuth(),
+    docs_url=None,
+    openapi_url=None,
+    renderer=JsonRenderer(),
+)
 install_error_handlers(bare)
 
 

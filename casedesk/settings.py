@@ -102,14 +102,18 @@ TEMPLATES = [
 
 
 def _databases() -> dict[str, Any]:
+    # Connections are kept between requests and jobs: opening one costs more than a typical
+    # request's queries (for SQLite, a cold page cache and the schema read again).
     url = os.environ.get("DATABASE_URL")
     if url:
-        db = dj_database_url.parse(url, conn_max_age=60)
+        db = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
         db.setdefault("TEST", {})
         return {"default": db}
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "NAME": DATA_DIR / "casedesk.sqlite3",
             # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
             # busy timeout instead of failing when a read lock cannot be upgraded.

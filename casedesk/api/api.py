@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from casedesk.api.auth import TokenAuth, api_user
 from casedesk.api.errors import install_error_handlers
 from casedesk.api.models import ApiToken
+from casedesk.api.render import JsonRenderer
 from casedesk.api.schemas import MeOut, Ref, TokenOut, responses
 from casedesk.cases.api import router as cases_router
 from casedesk.customers.access import contact_for_user
@@ -28,6 +29,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    renderer=JsonRenderer(),
 )
 install_error_handlers(api)
 api.add_router("/cases", cases_router)

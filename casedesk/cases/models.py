@@ -114,7 +114,13 @@ class Case(models.Model):
                 condition=~Q(status="closed"),
                 name="case_queue",
             ),
-            models.Index(fields=("organization", "status", "rank"), name="case_org_status_rank"),
+            # An organization's open cases in rank order (a page is an index walk), and the
+            # highest rank for a new case (one seek).
+            models.Index(
+                fields=("organization", "rank", "id"),
+                condition=~Q(status="closed"),
+                name="case_org_open_rank",
+            ),
             models.Index(fields=("organization", "-updated_at", "-id"), name="case_org_updated"),
             models.Index(fields=("-updated_at", "-id"), name="case_updated"),
             models.Index(

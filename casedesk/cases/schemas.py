@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, TypeAdapter
 
 from casedesk.api.schemas import CaseNumber, Id, Out, PersonRef, Ref, StrictIn, Text
 from casedesk.cases.models import (
@@ -22,6 +22,7 @@ from casedesk.cases.models import (
     Severity,
     Status,
 )
+from casedesk.cases.queries import timer_rows
 
 CaseSort = Literal["-updated_at", "queue", "rank"]
 
@@ -202,59 +203,125 @@ class MessageOut(Out):
     attachments: list[AttachmentOut]
 
 
-def _ref(obj: Any) -> Ref | None:
-    return Ref(id=obj.pk, name=obj.name) if obj is not None else None
+# What a case's API representation reads, related names included. A list page reads these
+# as plain rows in one query (building model instances for a page and its relations cost
+# more than the query); a single case is read into the same shape by `case_row`.
+CASE_ROW_FIELDS: tuple[str, ...] = (
+    "id",
+    "number",
+    "subject",
+    "status",
+    "severity",
+    "category",
+    "rank",
+    "channel",
+    "intake_data",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "queue_class",
+    "queue_due_at",
+    "accepted_for",
+    "organization_id",
+    "organization__name",
+    "product_id",
+    "product__name",
+    "site_id",
+    "site__name",
+    "requester_id",
+    "requester__name",
+    "assignee_id",
+    "assignee__full_name",
+    "assignee__email",
+)
+CaseRow = dict[str, Any]
 
 
-def contact_case_out(case: Case) -> ContactCaseOut:
-    return ContactCaseOut(**_common(case))
+def case_row(case: Case) -> CaseRow:
+    row: CaseRow = {}
+    for name in CASE_ROW_FIELDS:
+        value: Any = case
+        for part in name.split("__"):
+            value = getattr(value, part) if value is not None else None
+        row[name] = value
+    return row
 
 
-def _common(case: Case) -> dict[str, Any]:
+def _ref(row: CaseRow, relation: str) -> dict[str, Any] | None:
+    pk = row[f"{relation}_id"]
+    return {"id": pk, "name": row[f"{relation}__name"]} if pk is not None else None
+
+
+def _contact_fields(row: CaseRow) -> dict[str, Any]:
     return {
-        "number": case.number,
-        "subject": case.subject,
-        "status": case.status,
-        "severity": case.severity,
-        "category": case.category,
-        "rank": case.rank,
-        "organization": _ref(case.organization),
-        "product": _ref(case.product),
-        "site": _ref(case.site),
-        "requester": _ref(case.requester),
-        "channel": case.channel,
-        "intake_data": case.intake_data,
-        "created_at": case.created_at,
-        "updated_at": case.updated_at,
-        "closed_at": case.closed_at,
+        "number": row["number"],
+        "subject": row["subject"],
+        "status": row["status"],
+        "severity": row["severity"],
+        "category": row["category"],
+        "rank": row["rank"],
+        "organization": _ref(row, "organization"),
+        "product": _ref(row, "product"),
+        "site": _ref(row, "site"),
+        "requester": _ref(row, "requester"),
+        "channel": row["channel"],
+        "intake_data": row["intake_data"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "closed_at": row["closed_at"],
     }
 
 
-def agent_case_out(case: Case) -> AgentCaseOut:
-    assignee = case.assignee
-    return AgentCaseOut(
-        **_common(case),
-        assignee=PersonRef(id=assignee.pk, name=str(assignee), email=assignee.email)
-        if assignee
+def _agent_fields(row: CaseRow, timers: list[dict[str, Any]]) -> dict[str, Any]:
+    assignee = row["assignee_id"]
+    return {
+        **_contact_fields(row),
+        "assignee": {
+            "id": assignee,
+            "name": row["assignee__full_name"] or row["assignee__email"],
+            "email": row["assignee__email"],
+        }
+        if assignee is not None
         else None,
-        due_at=None if case.queue_due_at == NO_DUE_TIME else case.queue_due_at,
-        accepted_for=case.accepted_for,
-        # Prefetched by the caller (one query for a whole page).
-        sla=[
-            SlaTimerOut(
-                metric=t.metric,
-                state=t.state,
-                due_at=t.due_at,
-                breached=t.breached,
-                met_at=t.met_at,
-            )
-            for t in case.sla_timers.all()
+        "due_at": None if row["queue_due_at"] == NO_DUE_TIME else row["queue_due_at"],
+        "accepted_for": row["accepted_for"],
+        "sla": [
+            {
+                "metric": t["metric"],
+                "state": t["state"],
+                "due_at": t["due_at"],
+                # As SLATimer.breached: breached in the clock's current cycle.
+                "breached": t["breached_cycle"] == t["cycle"],
+                "met_at": t["met_at"],
+            }
+            for t in timers
         ],
-    )
+    }
+
+
+# A whole page is validated in one call: one per case and nested object costs more than
+# reading the page from the database.
+_AGENT_PAGE = TypeAdapter(list[AgentCaseOut])
+_CONTACT_PAGE = TypeAdapter(list[ContactCaseOut])
 
 
 def case_out(case: Case, *, agent: bool) -> AgentCaseOut | ContactCaseOut:
-    return agent_case_out(case) if agent else contact_case_out(case)
+    row = case_row(case)
+    if not agent:
+        return ContactCaseOut.model_validate(_contact_fields(row))
+    return AgentCaseOut.model_validate(_agent_fields(row, timer_rows([case.pk])))
+
+
+def case_page_out(
+    rows: list[CaseRow], timers: list[dict[str, Any]], *, agent: bool
+) -> list[AgentCaseOut] | list[ContactCaseOut]:
+    """A list page: `timers` are the SLA clocks of all its cases (agents only)."""
+    if not agent:
+        return _CONTACT_PAGE.validate_python([_contact_fields(row) for row in rows])
+    by_case: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    for timer in timers:
+        by_case[timer["case_id"]].append(timer)
+    return _AGENT_PAGE.validate_python([_agent_fields(row, by_case[row["id"]]) for row in rows])
 
 
 def held_out(held: HeldRequest, message: str) -> HeldRequestOut:

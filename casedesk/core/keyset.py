@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from casedesk.core.errors import DomainError, ErrorCode
 
-M = TypeVar("M", bound=Model)
+# Model instances, or plain rows from `.values()` (which must include the ordering fields).
+M = TypeVar("M", bound=Model | dict[str, Any])
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _after(ordering: Sequence[str], values: list[Any]) -> Q:
 
 
 def paginate(
-    queryset: QuerySet[M], *, ordering: Sequence[str], cursor: str | None, size: int
+    queryset: QuerySet[Any, M], *, ordering: Sequence[str], cursor: str | None, size: int
 ) -> Page[M]:
     qs = queryset.order_by(*ordering)
     if cursor:
@@ -71,5 +72,9 @@ def paginate(
     next_cursor = None
     if len(rows) > size:
         last = items[-1]
-        next_cursor = _encode([getattr(last, name.lstrip("-")) for name in ordering])
+        names = [name.lstrip("-") for name in ordering]
+        if isinstance(last, dict):
+            next_cursor = _encode([last[name] for name in names])
+        else:
+            next_cursor = _encode([getattr(last, name) for name in names])
     return Page(items=items, next_cursor=next_cursor)

@@ -6,25 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from casedesk.cases.models import Case, Message
-from casedesk.cases.schemas import agent_case_out, message_out
+from casedesk.cases.schemas import case_out, message_out
 from casedesk.sla.models import SLATimer
 
 
 def case_payload(case: Case) -> dict[str, Any]:
-    return {"case": agent_case_out(case).model_dump(mode="json")}
+    return {"case": case_out(case, agent=True).model_dump(mode="json")}
 
 
 def message_payload(message: Message) -> dict[str, Any]:
     case = message.case
     return {
-        "case": agent_case_out(case).model_dump(mode="json"),
+        "case": case_out(case, agent=True).model_dump(mode="json"),
         "message": message_out(message, case.number).model_dump(mode="json"),
     }
 
 
 def sla_payload(timer: SLATimer) -> dict[str, Any]:
     return {
-        "case": agent_case_out(timer.case).model_dump(mode="json"),
+        "case": case_out(timer.case, agent=True).model_dump(mode="json"),
         "sla": {
             "metric": timer.metric,
             "due_at": timer.due_at.isoformat() if timer.due_at else None,

@@ -60,3 +60,23 @@ def test_agent_sees_sla_due_times_on_cases(agent_api: Api, sla: Any, case_a: Any
     metrics = {t["metric"]: t for t in body["sla"]}
     assert {"first_response", "resolution"} <= set(metrics)
     assert body["due_at"] == min(t["due_at"] for t in body["sla"] if t["state"] == "running")
+
+
+def test_the_case_list_shows_the_same_clocks_as_the_case(
+    agent_api: Api, sla: Any, case_a: Any
+) -> None:
+    from casedesk.sla.models import SLATimer
+
+    def listed() -> list[dict[str, Any]]:
+        items = agent_api.get("/cases", {"q": case_a.number}).json()["items"]
+        return next(item["sla"] for item in items if item["number"] == case_a.number)
+
+    single = agent_api.get(f"/cases/{case_a.number}").json()["sla"]
+    assert listed() == single
+    assert not any(t["breached"] for t in single)
+    timer = SLATimer.objects.filter(case=case_a, metric="first_response").get()
+    SLATimer.objects.filter(pk=timer.pk).update(breached_cycle=timer.cycle)
+    breached = {t["metric"]: t["breached"] for t in listed()}
+    assert breached["first_response"] is True
+    assert breached["resolution"] is False
+    assert listed() == agent_api.get(f"/cases/{case_a.number}").json()["sla"]
