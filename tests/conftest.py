@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from casedesk.core import configcache
 from casedesk.sla.calendars import clear_cache as clear_calendar_cache
 from casedesk.sla.models import Calendar, OpeningHours, SLAPolicy, SLATarget
 from tests import factories
@@ -31,8 +32,10 @@ def _fast_and_isolated(settings: Any, tmp_path: Path) -> None:
     }
     # Jobs run inline in tests, right after the transaction that queued them commits.
     HUEY.immediate = True
-    # Rolled-back tests reuse calendar ids and versions, which key the conversion cache.
+    # Rolled-back tests reuse calendar ids and versions, which key the conversion cache,
+    # and ids that key the configuration cache (a rollback sends no signals).
     clear_calendar_cache()
+    configcache.clear()
 
 
 @pytest.fixture(autouse=True)

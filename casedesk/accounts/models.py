@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +44,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Mail from an address is matched in any letter case (customers.queries).
+        indexes = (models.Index(Lower("email"), name="user_email_lower"),)
 
     def __str__(self) -> str:
         return self.full_name or self.email

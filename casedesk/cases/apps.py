@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "casedesk.cases"
     label = "cases"
+
+    def ready(self) -> None:
+        from casedesk.cases.models import IntakeField
+        from casedesk.core import configcache
+
+        configcache.clear_on_change(IntakeField)

@@ -8,12 +8,16 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from casedesk.cases.models import IntakeField
+from casedesk.core import configcache
 from casedesk.core.errors import DomainError, ErrorCode
 from casedesk.customers.models import Product
 
 
 def intake_fields_for(product: Product) -> list[IntakeField]:
-    return list(IntakeField.objects.filter(product=product))
+    return configcache.cached(
+        ("intake-fields", product.pk),
+        lambda: list(IntakeField.objects.filter(product_id=product.pk)),
+    )
 
 
 def clean_intake_data(

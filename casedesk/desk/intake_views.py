@@ -15,7 +15,8 @@ from casedesk.cases.models import Category, Channel, HeldRequest, Severity
 from casedesk.core.errors import DomainError
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_agent
-from casedesk.customers.models import Contact, Product
+from casedesk.customers.models import Product
+from casedesk.customers.queries import contact_by_email
 
 
 class PhoneIntakeForm(forms.Form):
@@ -42,7 +43,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     refusal = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        contact = Contact.objects.filter(email__iexact=data["requester"]).first()
+        contact = contact_by_email(data["requester"])
         try:
             if contact is None:
                 raise DomainError(

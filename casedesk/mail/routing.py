@@ -19,6 +19,7 @@ from casedesk.accounts.models import User
 from casedesk.cases.models import Case
 from casedesk.customers.entitlement import covered_products
 from casedesk.customers.models import Contact, Organization, Product
+from casedesk.customers.queries import agent_by_email, contact_by_email
 from casedesk.mail import ids
 from casedesk.mail.mimeutil import message_id_key
 from casedesk.mail.models import Mailbox, MessageId
@@ -40,16 +41,8 @@ class Sender:
 
 
 def identify_sender(address: str) -> Sender:
-    contact = (
-        Contact.objects.select_related("organization").filter(email__iexact=address).first()
-        if address
-        else None
-    )
-    agent = (
-        User.objects.filter(email__iexact=address, is_staff=True, is_active=True).first()
-        if address and contact is None
-        else None
-    )
+    contact = contact_by_email(address)
+    agent = agent_by_email(address) if contact is None else None
     return Sender(address, contact, agent)
 
 

@@ -18,13 +18,13 @@ from http.client import HTTPException
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
 from casedesk.cases.models import Case, Message
-from casedesk.core import clock
+from casedesk.core import clock, configcache
 from casedesk.core.errors import DomainError, ErrorCode, PermissionDenied
 from casedesk.sla.models import SLATimer
 from casedesk.webhooks import signing, transport
@@ -53,6 +53,13 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** (attempt - 1), 6 * 3600))
 
 
+def active_endpoints() -> list[Endpoint]:
+    # Read on every case change; a new or switched-off endpoint counts within seconds.
+    return configcache.cached(
+        "webhook-endpoints", lambda: list(Endpoint.objects.filter(active=True).order_by("id"))
+    )
+
+
 def emit_event(
     event: str, payload: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 ) -> list[int]:
@@ -60,10 +67,20 @@ def emit_event(
 
     `payload` may be a function, so that nothing is built when no endpoint listens.
     """
-    endpoints = [e for e in Endpoint.objects.filter(active=True) if e.wants(event)]
+    endpoints = [e for e in active_endpoints() if e.wants(event)]
     if not endpoints:
         return []
     data = payload() if callable(payload) else payload
+    try:
+        return _queue(event, data, endpoints)
+    except IntegrityError:
+        # An endpoint was deleted by another process since this one cached the list.
+        configcache.clear()
+        endpoints = [e for e in active_endpoints() if e.wants(event)]
+        return _queue(event, data, endpoints) if endpoints else []
+
+
+def _queue(event: str, data: Mapping[str, Any], endpoints: list[Endpoint]) -> list[int]:
     now = clock.now()
     event_id = uuid.uuid4()
     body = {"id": str(event_id), "event": event, "created_at": now.isoformat(), "data": data}

@@ -47,6 +47,18 @@ def test_new_case_from_a_contact_is_acknowledged_with_threading_headers(
     assert OutboundMail.objects.get(case=case).state == OutboundMail.State.SENT
 
 
+def test_senders_are_recognised_in_any_letter_case(
+    contact_a: Any, agent: Any, ingest: Ingest
+) -> None:
+    row = ingest(make_mail(sender="ANNA@A.Test", subject="Shouting"))
+    assert row.outcome == InboundMail.Outcome.NEW_CASE
+    assert row.case is not None
+    assert row.case.requester == contact_a
+    note = ingest(make_mail(sender=agent.email.upper(), to=ids.reply_address(row.case.pk)))
+    assert note.outcome == InboundMail.Outcome.REPLY
+    assert row.case.messages.order_by("id").last().author == agent
+
+
 def test_reply_to_the_reply_address_threads_reopens_and_folds_the_quote(
     smtp: Inbox, contact_a: Any, ingest: Ingest
 ) -> None:
