@@ -254,5 +254,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CASEDESK_LOG_LEVEL", "INFO")},
     # The Huey consumer attaches its own handler; without this every job is logged twice.
-    "loggers": {"huey": {"propagate": False}},
+    "loggers": {
+        "huey": {"propagate": False},
+        # aiosmtpd logs every SMTP/LMTP command at INFO: a line per command of every mail.
+        "mail.log": {"level": "WARNING"},
+    },
 }

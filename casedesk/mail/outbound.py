@@ -104,10 +104,8 @@ def suppression_reason(address: str, *, exclude_key: str = "") -> str:
 
 def _record(mail: CaseMail) -> OutboundMail:
     """The row for this mail, made once; its Message-ID is known before anything is sent,
-    so a reply that arrives fast still threads."""
-    existing = OutboundMail.objects.filter(key=mail.key).first()
-    if existing is not None:
-        return existing
+    so a reply that arrives fast still threads. A job that runs again finds its row by the
+    key's unique constraint (nearly every call is the first, so no lookup comes first)."""
     case_id = mail.case.pk if mail.case is not None else 0
     message_id = ids.make_message_id(case_id)
     subject = mail.subject
@@ -138,7 +136,7 @@ def _record(mail: CaseMail) -> OutboundMail:
                     created_at=now,
                 )
     except IntegrityError:
-        # The same job running concurrently made it first.
+        # Made by an earlier run of the same job, or by one running concurrently.
         return OutboundMail.objects.get(key=mail.key)
     return record
 
