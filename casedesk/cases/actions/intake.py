@@ -134,31 +134,33 @@ def _create_case(
         raise IntakeRefused(decision)
     cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
     checked = validate_uploads(uploads)
+    case = Case(
+        organization_id=requester.organization_id,
+        product=product,
+        site=site,
+        requester=requester,
+        subject=subject[:250],
+        category=category,
+        severity=severity,
+        queue_class=queue_class_for(severity),
+        intake_data=cleaned,
+        channel=channel,
+        contract=decision.contract,
+        accepted_for=decision.accepted_for,
+        meeting_requested=meeting_requested,
+        created_at=now,
+        updated_at=now,
+    )
+    if Contact.organization.is_cached(requester):
+        case.organization = requester.organization
+    # Planned from configuration before the write transaction, which on SQLite holds the
+    # one write lock: only the number, the rank and the inserts happen under it.
+    clocks = timers.plan_case_clocks(case=case, at=now)
     stored: list[str] = []
     try:
         with transaction.atomic(savepoint=False):
-            case = Case(
-                number=allocate_case_number(now),
-                organization_id=requester.organization_id,
-                product=product,
-                site=site,
-                requester=requester,
-                subject=subject[:250],
-                category=category,
-                severity=severity,
-                queue_class=queue_class_for(severity),
-                rank=next_rank(requester.organization_id),
-                intake_data=cleaned,
-                channel=channel,
-                contract=decision.contract,
-                accepted_for=decision.accepted_for,
-                meeting_requested=meeting_requested,
-                created_at=now,
-                updated_at=now,
-            )
-            if Contact.organization.is_cached(requester):
-                case.organization = requester.organization
-            clocks = timers.plan_case_clocks(case=case, at=now)
+            case.number = allocate_case_number(now)
+            case.rank = next_rank(requester.organization_id)
             case.save(force_insert=True)
             timers.save_case_clocks(case=case, planned=clocks)
             message = Message.objects.create(
