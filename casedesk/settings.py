@@ -107,6 +107,13 @@ def _databases() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         db = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+        # psycopg prepares a statement after its fifth use on a connection (needs server-side
+        # binding; Django turns preparing off by default for transaction-mode poolers, which
+        # Casedesk does not use): PostgreSQL then plans a list page's query once, where
+        # planning took longer than running it.
+        options = db.setdefault("OPTIONS", {})
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
         db.setdefault("TEST", {})
         return {"default": db}
     return {

@@ -148,3 +148,15 @@ def test_service_tokens_get_their_own_limit(agent: Any, settings: Any) -> None:
     service = do_create_api_token(actor=None, owner=agent, name="ivr", kind="service")
     api = Api(Client(), service.plaintext)
     assert [api.get("/me").status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+@pytest.mark.postgres
+def test_rate_counters_need_no_disk_sync_on_postgresql(agent: Any) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'api_ratecount'")
+        assert cursor.fetchone() == ("u",)  # unlogged: commits do not wait for the WAL
+    api = Api(Client(), token_for(agent))
+    assert [api.get("/me").status_code for _ in range(2)] == [200, 200]
+    assert RateCount.objects.get().count == 2
