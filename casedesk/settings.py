@@ -109,11 +109,12 @@ def _databases() -> dict[str, Any]:
         db = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
         # psycopg prepares a statement after its fifth use on a connection (needs server-side
         # binding; Django turns preparing off by default for transaction-mode poolers, which
-        # Casedesk does not use): PostgreSQL then plans a list page's query once, where
-        # planning took longer than running it.
-        options = db.setdefault("OPTIONS", {})
-        options.setdefault("server_side_binding", True)
-        options.setdefault("prepare_threshold", 5)
+        # Casedesk does not use), so PostgreSQL can reuse a plan instead of planning every
+        # request's statements anew. Only for PostgreSQL URLs (a sqlite:// URL is possible).
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            options = db.setdefault("OPTIONS", {})
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 5)
         db.setdefault("TEST", {})
         return {"default": db}
     return {
