@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Required, TypedDict, Unpack
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -52,58 +54,57 @@ class IntakeRefused(DomainError):
         self.decision = decision
 
 
-def do_create_case(
-    *,
-    actor: User | None,
-    requester: Contact,
-    product: Product,
-    subject: str,
-    description: str,
-    category: str,
-    severity: int,
-    channel: str = Channel.PORTAL,
-    intake_data: Mapping[str, str] | None = None,
-    uploads: Sequence[Upload] = (),
-    site: Site | None = None,
-    meeting_requested: bool = False,
-) -> Case:
+class CaseFields(TypedDict, total=False):
+    """What a requester asks for, the same whether it opens a case or waits for approval."""
+
+    requester: Required[Contact]
+    product: Required[Product]
+    subject: Required[str]
+    description: Required[str]
+    category: Required[str]
+    severity: Required[int]
+    channel: str
+    intake_data: Mapping[str, str] | None
+    uploads: Sequence[Upload]
+    site: Site | None
+    meeting_requested: bool
+
+
+@dataclass(frozen=True)
+class _Request:
+    """CaseFields with their defaults filled in."""
+
+    requester: Contact
+    product: Product
+    subject: str
+    description: str
+    category: str
+    severity: int
+    channel: str = Channel.PORTAL
+    intake_data: Mapping[str, str] | None = None
+    uploads: Sequence[Upload] = ()
+    site: Site | None = None
+    meeting_requested: bool = False
+
+
+def do_create_case(*, actor: User | None, **fields: Unpack[CaseFields]) -> Case:
     """Open a case for an entitled requester; anything else raises IntakeRefused.
 
     `actor` is None when the system acts for the requester (e.g. inbound e-mail).
     """
-    return _create_case(
-        actor=actor,
-        requester=requester,
-        product=product,
-        subject=subject,
-        description=description,
-        category=category,
-        severity=severity,
-        channel=channel,
-        intake_data=intake_data,
-        uploads=uploads,
-        site=site,
-        meeting_requested=meeting_requested,
-    )
+    return _create_case(actor, _Request(**fields))
 
 
 def _create_case(
-    *,
     actor: User | None,
-    requester: Contact,
-    product: Product,
-    subject: str,
-    description: str,
-    category: str,
-    severity: int,
-    channel: str,
-    intake_data: Mapping[str, str] | None,
-    uploads: Sequence[Upload],
-    site: Site | None,
-    meeting_requested: bool = False,
+    request: _Request,
+    *,
     approved_by: Contact | None = None,
     in_transaction: Callable[[Case], None] | None = None,
 ) -> Case:
+    requester, product, site = request.requester, request.product, request.site
+    category, severity, channel = request.category, request.severity, request.channel
+    uploads = request.uploads
     if (
         approved_by is None
         and actor is not None
@@ -111,7 +112,7 @@ def _create_case(
         and contact_for_user(actor) != requester
     ):
         raise PermissionDenied(_("You can only open cases in your own name."))
-    subject, description = one_line(subject), description.strip()
+    subject, description = one_line(request.subject), request.description.strip()
     if not subject or not description:
         raise DomainError(
             _("Please give the case a subject and a description."),
@@ -132,7 +133,7 @@ def _create_case(
     )
     if decision.outcome != Outcome.ACCEPT:
         raise IntakeRefused(decision)
-    cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
+    cleaned = clean_intake_data(product, request.intake_data or {}, attachment_count=len(uploads))
     checked = validate_uploads(uploads)
     case = Case(
         organization_id=requester.organization_id,
@@ -147,7 +148,7 @@ def _create_case(
         channel=channel,
         contract=decision.contract,
         accepted_for=decision.accepted_for,
-        meeting_requested=meeting_requested,
+        meeting_requested=request.meeting_requested,
         created_at=now,
         updated_at=now,
     )
@@ -196,41 +197,20 @@ def _create_case(
     return case
 
 
-def do_submit_request(
-    *,
-    actor: User | None,
-    requester: Contact,
-    product: Product,
-    subject: str,
-    description: str,
-    category: str,
-    severity: int,
-    channel: str = Channel.PORTAL,
-    intake_data: Mapping[str, str] | None = None,
-    uploads: Sequence[Upload] = (),
-    site: Site | None = None,
-    meeting_requested: bool = False,
-) -> Case | HeldRequest:
+def do_submit_request(*, actor: User | None, **fields: Unpack[CaseFields]) -> Case | HeldRequest:
     """Every channel's way in: a case, a request held for approval, or IntakeRefused."""
+    request = _Request(**fields)
     try:
-        return do_create_case(
-            actor=actor,
-            requester=requester,
-            product=product,
-            subject=subject,
-            description=description,
-            category=category,
-            severity=severity,
-            channel=channel,
-            intake_data=intake_data,
-            uploads=uploads,
-            site=site,
-            meeting_requested=meeting_requested,
-        )
+        return _create_case(actor, request)
     except IntakeRefused as refused:
         if refused.decision.outcome != Outcome.HOLD:
             raise
-    cleaned = clean_intake_data(product, intake_data or {}, attachment_count=len(uploads))
+    return _hold_request(request)
+
+
+def _hold_request(request: _Request) -> HeldRequest:
+    product, uploads = request.product, request.uploads
+    cleaned = clean_intake_data(product, request.intake_data or {}, attachment_count=len(uploads))
     checked = validate_uploads(uploads)
     stored: list[str] = []
     try:
@@ -240,17 +220,17 @@ def do_submit_request(
             files.append({"path": stored[-1], "filename": name, "size": upload.size})
         with transaction.atomic(savepoint=False):
             held = HeldRequest.objects.create(
-                organization_id=requester.organization_id,
-                requester=requester,
+                organization_id=request.requester.organization_id,
+                requester=request.requester,
                 product=product,
-                site=site,
-                subject=one_line(subject)[:250],
-                description=description.strip(),
-                category=category,
-                severity=severity,
-                channel=channel,
+                site=request.site,
+                subject=one_line(request.subject)[:250],
+                description=request.description.strip(),
+                category=request.category,
+                severity=request.severity,
+                channel=request.channel,
                 intake_data=cleaned,
-                meeting_requested=meeting_requested,
+                meeting_requested=request.meeting_requested,
                 files=files,
                 created_at=clock.now(),
             )
@@ -303,8 +283,7 @@ def do_approve_held_request(*, actor: User, held: HeldRequest) -> Case:
 
     uploads = _held_uploads(held)
     try:
-        return _create_case(
-            actor=actor,
+        request = _Request(
             requester=held.requester,
             product=held.product,
             subject=held.subject,
@@ -316,9 +295,8 @@ def do_approve_held_request(*, actor: User, held: HeldRequest) -> Case:
             uploads=uploads,
             site=held.site,
             meeting_requested=held.meeting_requested,
-            approved_by=approver,
-            in_transaction=mark_approved,
         )
+        return _create_case(actor, request, approved_by=approver, in_transaction=mark_approved)
     finally:
         for upload in uploads:
             upload.content.close()
