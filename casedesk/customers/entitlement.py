@@ -115,7 +115,7 @@ def _contract_decision(
     organization_id: int, product: Product, severity: int, day: date
 ) -> IntakeDecision:
     in_force = contracts_in_force(organization_id, day)
-    covering = in_force.filter(products=product).select_related("sla_policy__calendar")
+    covering = in_force.filter(products=product)
     active = covering.filter(standing=Contract.Standing.ACTIVE).first()
     if active is not None:
         return IntakeDecision(Outcome.ACCEPT, None, "", contract=active)
