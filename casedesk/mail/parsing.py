@@ -8,6 +8,7 @@ stay with the caller, so nothing read badly here is lost.
 from __future__ import annotations
 
 import email
+import functools
 import hashlib
 import mimetypes
 import re
@@ -17,6 +18,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
+from typing import cast
 
 from casedesk.mail import quoting
 from casedesk.mail.mimeutil import (
@@ -31,6 +33,28 @@ from casedesk.mail.mimeutil import (
     normalize_message_id,
     payload,
 )
+
+
+class _ReusingPolicy(policy.EmailPolicy):
+    """policy.default, except that a header value is parsed once: the standard library parses
+    a header again on every read, and walking a message reads each part's Content-Type about
+    ten times. Parsed headers are immutable, so the same object can be handed out again."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if hasattr(value, "name") or len(value) > _REUSED_MAX_LENGTH:
+            return cast(str, super().header_fetch_parse(name, value))
+        return _parsed_header(name, value)
+
+
+_REUSED_MAX_LENGTH = 1000  # long values (thousands of recipients) are rare: not kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> str:
+    return policy.default.header_fetch_parse(name, value)  # type: ignore[no-any-return]
+
+
+POLICY = _ReusingPolicy()
 
 # Deeper MIME trees than this are not walked further (their parts become one opaque file).
 MAX_DEPTH = 40
@@ -118,7 +142,7 @@ class Summary:
 
 def summarize(raw: bytes) -> Summary:
     try:
-        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        msg = BytesHeaderParser(policy=POLICY).parsebytes(raw)
         mid = normalize_message_id(header(msg, "Message-ID"))
         sender = addresses(msg, "From")
         subject = header(msg, "Subject")
@@ -197,9 +221,7 @@ def _walk(root: Message) -> _Walk:
             w.report.append(part)
             continue
         if content_type == "text/rfc822-headers":
-            w.original_headers.append(
-                email.message_from_bytes(payload(part), policy=policy.default)
-            )
+            w.original_headers.append(email.message_from_bytes(payload(part), policy=POLICY))
             continue
         if content_type == "message/rfc822":
             inner = part.get_payload()
@@ -320,10 +342,10 @@ def _date(msg: Message) -> datetime | None:
 def _parse_message(raw: bytes) -> tuple[Message, list[str]]:
     defects: list[str] = []
     try:
-        msg: Message = email.message_from_bytes(raw, policy=policy.default)
+        msg: Message = email.message_from_bytes(raw, policy=POLICY)
     except (RecursionError, Exception) as error:
         defects.append(f"body unreadable ({type(error).__name__}); headers only")
-        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        msg = BytesHeaderParser(policy=POLICY).parsebytes(raw)
         msg.set_payload(raw.partition(b"\n\n")[2].decode("utf-8", "replace"))
     return msg, defects
 
