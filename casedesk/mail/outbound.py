@@ -83,7 +83,8 @@ def thread_ids(case: Case) -> tuple[list[str], str]:
 
 def suppression_reason(address: str, *, exclude_key: str = "") -> str:
     """Why an automatic mail to this address must not go out now, or ""."""
-    flag = AddressFlag.objects.filter(email__iexact=address, permanent=True).first()
+    # Flags are stored in lower case (handling._bounce): an exact match uses the unique index.
+    flag = AddressFlag.objects.filter(email=address.lower(), permanent=True).first()
     if flag is not None:
         return f"address bounced permanently ({flag.last_status or 'no status'})"
     limit = int(settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR)
