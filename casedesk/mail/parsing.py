@@ -36,9 +36,10 @@ from casedesk.mail.mimeutil import (
 
 
 class _ReusingPolicy(policy.EmailPolicy):
-    """policy.default, except that a header value is parsed once: the standard library parses
-    a header again on every read, and walking a message reads each part's Content-Type about
-    ten times. Parsed headers are immutable, so the same object can be handed out again."""
+    """policy.default, except that recently parsed header values are handed out again: the
+    standard library parses a header on every read, and walking a message reads each part's
+    Content-Type about ten times. Parsed headers are immutable, so sharing them is safe; the
+    cache is small (parsed headers are large objects) and holds no long values."""
 
     def header_fetch_parse(self, name: str, value: str) -> str:
         if hasattr(value, "name") or len(value) > _REUSED_MAX_LENGTH:
@@ -49,7 +50,7 @@ class _ReusingPolicy(policy.EmailPolicy):
 _REUSED_MAX_LENGTH = 1000  # long values (thousands of recipients) are rare: not kept
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def _parsed_header(name: str, value: str) -> str:
     return policy.default.header_fetch_parse(name, value)  # type: ignore[no-any-return]
 
