@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "casedesk.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from casedesk.accounts.models import User
+        from casedesk.core import configcache
+
+        configcache.clear_on_change(User)  # agents' names on case lists

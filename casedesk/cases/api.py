@@ -20,7 +20,7 @@ from casedesk.cases.attachments import INLINE_TYPES, Upload
 from casedesk.cases.models import Case, Channel, HeldRequest, Status
 from casedesk.cases.schemas import (
     AGENT_ONLY_FILTERS,
-    CASE_ROW_FIELDS,
+    CASE_LIST_FIELDS,
     AgentCaseIn,
     AgentCaseOut,
     AgentOrderIn,
@@ -90,7 +90,7 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[CaseRow]:
     if (params.q or "").strip():
         qs = filter_by_query(qs, params.q or "", include_notes=user.is_agent)
     return paginate(
-        qs.values(*CASE_ROW_FIELDS),
+        qs.values(*CASE_LIST_FIELDS),
         ordering=ORDERINGS[params.sort],
         cursor=params.cursor,
         size=params.limit,
@@ -107,6 +107,7 @@ def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
         not_allowed=() if user.is_agent else AGENT_ONLY_FILTERS,
     )
     page = search_cases(user=user, params=params)
+    queries.add_cached_names(page.items)
     timers = queries.timer_rows([r["id"] for r in page.items]) if user.is_agent else []
     return CasePage(
         items=case_page_out(page.items, timers, agent=user.is_agent), next_cursor=page.next_cursor

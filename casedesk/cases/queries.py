@@ -11,8 +11,9 @@ from casedesk.accounts.models import User
 from casedesk.cases.access import cases_visible_to, messages_visible_to
 from casedesk.cases.models import Attachment, Case, CaseEvent, IntakeField, Message, Status
 from casedesk.cases.search import filter_by_query
+from casedesk.core import configcache
 from casedesk.core.keyset import Page, paginate
-from casedesk.customers.models import Contact
+from casedesk.customers.models import Contact, Product
 from casedesk.sla.models import SLATimer
 
 QUEUE_ORDER: tuple[str, ...] = ("queue_class", "queue_due_at", "rank", "id")
@@ -112,3 +113,32 @@ def timer_rows(case_ids: list[int]) -> list[dict[str, Any]]:
     return list(
         SLATimer.objects.filter(case_id__in=case_ids).order_by("id").values(*TIMER_ROW_FIELDS)
     )
+
+
+def _product_names() -> dict[int, str]:
+    return dict(Product.objects.values_list("pk", "name"))
+
+
+def _agents() -> dict[int, tuple[str, str]]:
+    people = User.objects.filter(is_staff=True).values_list("pk", "full_name", "email")
+    return {pk: (full_name, email) for pk, full_name, email in people}
+
+
+def add_cached_names(rows: list[dict[str, Any]]) -> None:
+    """Product and assignee names for case rows read without those joins, from the
+    configuration cache (a few seconds old at most); ids it does not know yet (made by
+    another process meanwhile, a former agent) are read directly."""
+    products = configcache.cached("product-names", _product_names)
+    agents = configcache.cached("agent-names", _agents)
+    missing_products = {r["product_id"] for r in rows} - products.keys()
+    if missing_products:
+        found = Product.objects.filter(pk__in=missing_products).values_list("pk", "name")
+        products = {**products, **dict(found)}
+    missing_agents = {r["assignee_id"] for r in rows if r["assignee_id"]} - agents.keys()
+    if missing_agents:
+        people = User.objects.filter(pk__in=missing_agents).values_list("pk", "full_name", "email")
+        agents = {**agents, **{pk: (full_name, email) for pk, full_name, email in people}}
+    for row in rows:
+        row["product__name"] = products.get(row["product_id"], "")
+        full_name, email = agents.get(row["assignee_id"], ("", ""))
+        row["assignee__full_name"], row["assignee__email"] = full_name, email

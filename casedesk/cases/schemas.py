@@ -235,6 +235,10 @@ CASE_ROW_FIELDS: tuple[str, ...] = (
     "assignee__email",
 )
 CaseRow = dict[str, Any]
+# Filled in from the configuration cache for a list page (queries.add_cached_names): joining
+# these two small tables made PostgreSQL spend 2.3 of its 3 ms planning each page.
+CACHED_NAME_FIELDS = ("product__name", "assignee__full_name", "assignee__email")
+CASE_LIST_FIELDS = tuple(f for f in CASE_ROW_FIELDS if f not in CACHED_NAME_FIELDS)
 
 
 def case_row(case: Case) -> CaseRow:

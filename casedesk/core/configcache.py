@@ -1,5 +1,5 @@
-"""Configuration that every case write reads and that changes a few times a year (intake
-fields of a product, webhook endpoints), kept in process memory for a few seconds.
+"""Configuration that every case write or list reads and that rarely changes (intake fields of
+a product, webhook endpoints, product and agent names), kept in process memory for seconds.
 
 The process that changes such a row sees the change at once: saving or deleting one of the
 registered models clears this cache. Other processes (web workers, the job worker) see it

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "casedesk.customers"
     label = "customers"
+
+    def ready(self) -> None:
+        from casedesk.core import configcache
+        from casedesk.customers.models import Product
+
+        configcache.clear_on_change(Product)

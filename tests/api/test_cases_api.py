@@ -288,3 +288,40 @@ def test_every_intake_outcome_over_the_api(api_as: Any, org_a: Any, product: Any
     response = api_as(colleague.user).post("/cases", _new_case(product))
     assert response.status_code == 202, response.content
     assert not Case.objects.exists()
+
+
+def test_list_names_products_and_assignees_like_the_case_does(
+    agent_api: Api, agent: Any, case_a: Any, contact_a: Any
+) -> None:
+    from casedesk.accounts.models import User
+    from casedesk.customers.models import Product
+
+    def listed(number: str) -> dict[str, Any]:
+        items = agent_api.get("/cases").json()["items"]
+        return next(item for item in items if item["number"] == number)
+
+    Case.objects.filter(pk=case_a.pk).update(assignee=agent)
+    assert agent_api.get("/cases").status_code == 200  # product and agent names now cached
+    # Made by another process (no signal reaches this one's cache) …
+    (product,) = Product.objects.bulk_create([Product(name="Timesheets", code="ts")])
+    (former,) = User.objects.bulk_create(
+        [User(email="former@vendor.test", full_name="Former Agent", is_staff=False)]
+    )
+    Case.objects.filter(pk=case_a.pk).update(product=product, assignee=former)
+    # … still named: ids the cache does not know are read directly.
+    item = listed(case_a.number)
+    assert item["product"] == {"id": product.pk, "name": "Timesheets"}
+    assert item["assignee"] == {
+        "id": former.pk,
+        "name": "Former Agent",
+        "email": "former@vendor.test",
+    }
+    single = agent_api.get(f"/cases/{case_a.number}").json()
+    assert {k: single[k] for k in ("product", "assignee")} == {
+        k: item[k] for k in ("product", "assignee")
+    }
+    # A rename in this process counts at once.
+    agent.full_name = "Agent Renamed"
+    agent.save()
+    Case.objects.filter(pk=case_a.pk).update(assignee=agent)
+    assert listed(case_a.number)["assignee"]["name"] == "Agent Renamed"
