@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 TTL = 5.0
@@ -36,9 +36,16 @@ def cached(key: Hashable, load: Callable[[], T]) -> T:
     return value
 
 
-def clear(*args: Any, **kwargs: Any) -> None:
+def _forget_all() -> None:
     with _lock:
         _entries.clear()
+
+
+def clear(*args: Any, **kwargs: Any) -> None:
+    _forget_all()
+    if connection.in_atomic_block:
+        # Save signals come before the commit: a read in between may cache the old rows.
+        transaction.on_commit(_forget_all)
 
 
 def clear_on_change(*senders: type[models.Model]) -> None:

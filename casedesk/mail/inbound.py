@@ -18,7 +18,8 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
-from casedesk.cases.models import Case, HeldRequest, Message
+from casedesk.cases.attachments import delete_stored
+from casedesk.cases.models import Attachment, Case, HeldRequest, Message
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode
 from casedesk.mail import ids, parsing
@@ -86,7 +87,7 @@ def do_store_inbound_mail(
                 received_at=clock.now(),
             )
             if process:
-                transaction.on_commit(lambda: tasks.process_inbound_mail(row.pk))
+                transaction.on_commit(lambda: tasks.process_inbound_mail(row.pk), robust=True)
     except IntegrityError:
         existing = (
             InboundMail.objects.filter(dedup_key=summary.dedup_key)
@@ -143,29 +144,57 @@ def do_process_inbound_mail(
     try:
         parsed = parsing.parse(bytes(row.raw))
     except Exception:  # parsing never should; if it does, the mail is kept
-        _fail(row, traceback.format_exc(limit=5))
+        _fail(row, traceback.format_exc(limit=5), claimable)
         return State.FAILED
+    files: list[str] = []
+    committed: list[bool] = []
     try:
         with transaction.atomic(durable=True):
+            # The first commit hook, so it runs even if a later one fails.
+            transaction.on_commit(lambda: committed.append(True))
             result = handling.handle(row, parsed)
+            # Stored before the rows that name them: removed again if this rolls back.
+            files = _stored_files(result) if parsed.attachments else []
             if not _finish(row, parsed, result, claimable):
                 raise _TakenByAnother
     except _TakenByAnother:
+        delete_stored(files)
         return None
     except Exception as error:  # any failure leaves the mail in the failed list
+        if committed:
+            # The mail is recorded; what failed ran after the commit. Marking it failed would
+            # let a retry make the case twice.
+            logger.exception("inbound mail %s: failure after it was recorded", inbound_id)
+            return State.PROCESSED
+        delete_stored(files)
         logger.exception("inbound mail %s failed", inbound_id)
         # The cause first (the failed-mail list shows the start), the traceback after it.
         detail = "" if isinstance(error, DomainError) else "\n\n" + traceback.format_exc(limit=8)
-        _fail(row, f"{type(error).__name__}: {error}{detail}")
+        if not _fail(row, f"{type(error).__name__}: {error}{detail}", claimable):
+            return None  # recorded by another worker meanwhile
         return State.FAILED
     return State.PROCESSED
 
 
-def _fail(row: InboundMail, error: str) -> None:
+def _stored_files(result: Result) -> list[str]:
+    if result.message is not None:
+        return list(
+            Attachment.objects.filter(message=result.message).values_list("file", flat=True)
+        )
+    held_id = result.data.get("held_request")
+    if isinstance(held_id, int):
+        held = HeldRequest.objects.filter(pk=held_id).values_list("files", flat=True).first()
+        return [f["path"] for f in held or []]
+    return []
+
+
+def _fail(row: InboundMail, error: str, claimable: Q) -> bool:
+    """Only a mail still waiting: one another worker recorded meanwhile stays recorded."""
     with transaction.atomic(durable=True):
-        InboundMail.objects.filter(pk=row.pk).update(
+        failed = InboundMail.objects.filter(claimable, pk=row.pk).update(
             state=State.FAILED, error=error[:10_000], attempts=F("attempts") + 1
         )
+    return bool(failed)
 
 
 def _finish(row: InboundMail, parsed: parsing.ParsedMail, result: Result, claimable: Q) -> bool:
@@ -206,7 +235,7 @@ def _finish(row: InboundMail, parsed: parsing.ParsedMail, result: Result, claima
             ignore_conflicts=True,
         )
     if result.answer:
-        transaction.on_commit(lambda: tasks.send_inbound_answer(row.pk))
+        transaction.on_commit(lambda: tasks.send_inbound_answer(row.pk), robust=True)
     return True
 
 

@@ -3,6 +3,8 @@ outbound send with its state, the IMAP mailboxes we poll and addresses that boun
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -200,3 +202,9 @@ class AddressFlag(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Looked up by exact lower-case match (outbound.suppression_reason), also when an
+        # agent adds one by hand.
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +119,47 @@ def test_a_mail_recorded_by_another_worker_meanwhile_is_rolled_back(
     monkeypatch.setattr(inbound, "_finish", other_worker_first)
     assert inbound.do_process_inbound_mail(stored.inbound_id) is None
     assert not Case.objects.filter(subject="Twice?").exists()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _stored_files(settings: Any) -> list[Path]:
+    root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_mail_leaves_no_stored_files(
+    contact_a: Any, monkeypatch: Any, settings: Any
+) -> None:
+    raw = make_mail(subject="With a screenshot", attachments=[("screen.png", PNG, "image/png")])
+    stored = inbound.do_store_inbound_mail(raw=raw, source="pipe", process=False)
+    monkeypatch.setattr(inbound, "_finish", lambda *args, **kwargs: False)  # taken by another
+    assert inbound.do_process_inbound_mail(stored.inbound_id) is None
+    assert not Case.objects.filter(subject="With a screenshot").exists()
+    assert _stored_files(settings) == []
+    monkeypatch.undo()
+    assert inbound.do_process_inbound_mail(stored.inbound_id) == InboundMail.State.PROCESSED
+    assert len(_stored_files(settings)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_commit_does_not_mark_the_mail_failed(
+    contact_a: Any, monkeypatch: Any
+) -> None:
+    """Say the job queue is down when the acknowledgement is queued: the case exists, so the
+    mail must stay processed (a retry from the failed list would open it twice)."""
+    from casedesk.cases import tasks
+
+    def queue_down(case_id: int) -> None:
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(tasks, "send_case_acknowledgement", queue_down)
+    raw = make_mail(subject="Queue down", body="Once.")
+    stored = inbound.do_store_inbound_mail(raw=raw, source="pipe", process=False)
+    assert inbound.do_process_inbound_mail(stored.inbound_id) == InboundMail.State.PROCESSED
+    row = InboundMail.objects.get(pk=stored.inbound_id)
+    assert row.state == InboundMail.State.PROCESSED
+    assert inbound.do_process_inbound_mail(stored.inbound_id, retry=True) is None
+    assert Case.objects.filter(subject="Queue down").count() == 1

@@ -189,8 +189,8 @@ def _create_case(
             attach_uploads(case=case, message=message, actor=actor, checked=checked, stored=stored)
             if in_transaction is not None:
                 in_transaction(case)
-            transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk))
-            transaction.on_commit(lambda: emit_case_event("case.created", case))
+            transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk), robust=True)
+            transaction.on_commit(lambda: emit_case_event("case.created", case), robust=True)
     except BaseException:
         delete_stored(stored)
         raise
@@ -234,7 +234,7 @@ def _hold_request(request: _Request) -> HeldRequest:
                 files=files,
                 created_at=clock.now(),
             )
-            transaction.on_commit(lambda: tasks.send_held_request_notice(held.pk))
+            transaction.on_commit(lambda: tasks.send_held_request_notice(held.pk), robust=True)
     except BaseException:
         delete_stored(stored)
         raise
@@ -252,7 +252,7 @@ def _held_uploads(held: HeldRequest) -> list[Upload]:
 
 def _discard_held_files(held: HeldRequest) -> None:
     paths = [f["path"] for f in held.files]
-    transaction.on_commit(lambda: delete_stored(paths))
+    transaction.on_commit(lambda: delete_stored(paths), robust=True)
 
 
 def _check_reference_person(actor: User, held: HeldRequest) -> Contact:
@@ -312,5 +312,5 @@ def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
         locked.decided_by, locked.decided_at = approver, clock.now()
         locked.save(update_fields=["state", "decided_by", "decided_at"])
         _discard_held_files(locked)
-        transaction.on_commit(lambda: tasks.send_held_request_rejected(locked.pk))
+        transaction.on_commit(lambda: tasks.send_held_request_rejected(locked.pk), robust=True)
     return locked

@@ -100,8 +100,10 @@ def do_add_message(
             case.updated_at = now
             case.save(update_fields=STATUS_FIELDS)
             if kind == Message.Kind.REPLY and contact is None:
-                transaction.on_commit(lambda: tasks.send_reply_notification(message.pk))
-            transaction.on_commit(lambda: emit_message_event(message))
+                transaction.on_commit(
+                    lambda: tasks.send_reply_notification(message.pk), robust=True
+                )
+            transaction.on_commit(lambda: emit_message_event(message), robust=True)
     except BaseException:
         delete_stored(stored)
         raise
