@@ -115,12 +115,12 @@ def timer_rows(case_ids: list[int]) -> list[dict[str, Any]]:
     )
 
 
-def _product_names() -> dict[int, str]:
-    return dict(Product.objects.values_list("pk", "name"))
+def _product_names(products: QuerySet[Product]) -> dict[int, str]:
+    return dict(products.values_list("pk", "name"))
 
 
-def _agents() -> dict[int, tuple[str, str]]:
-    people = User.objects.filter(is_staff=True).values_list("pk", "full_name", "email")
+def _person_names(users: QuerySet[User]) -> dict[int, tuple[str, str]]:
+    people = users.values_list("pk", "full_name", "email")
     return {pk: (full_name, email) for pk, full_name, email in people}
 
 
@@ -128,16 +128,16 @@ def add_cached_names(rows: list[dict[str, Any]]) -> None:
     """Product and assignee names for case rows read without those joins, from the
     configuration cache (a few seconds old at most); ids it does not know yet (made by
     another process meanwhile, a former agent) are read directly."""
-    products = configcache.cached("product-names", _product_names)
-    agents = configcache.cached("agent-names", _agents)
+    products = configcache.cached("product-names", lambda: _product_names(Product.objects.all()))
+    agents = configcache.cached(
+        "agent-names", lambda: _person_names(User.objects.filter(is_staff=True))
+    )
     missing_products = {r["product_id"] for r in rows} - products.keys()
     if missing_products:
-        found = Product.objects.filter(pk__in=missing_products).values_list("pk", "name")
-        products = {**products, **dict(found)}
+        products = {**products, **_product_names(Product.objects.filter(pk__in=missing_products))}
     missing_agents = {r["assignee_id"] for r in rows if r["assignee_id"]} - agents.keys()
     if missing_agents:
-        people = User.objects.filter(pk__in=missing_agents).values_list("pk", "full_name", "email")
-        agents = {**agents, **{pk: (full_name, email) for pk, full_name, email in people}}
+        agents = {**agents, **_person_names(User.objects.filter(pk__in=missing_agents))}
     for row in rows:
         row["product__name"] = products.get(row["product_id"], "")
         full_name, email = agents.get(row["assignee_id"], ("", ""))
