@@ -9,4 +9,4 @@ class AccountsConfig(AppConfig):
         from casedesk.accounts.models import User
         from casedesk.core import configcache
 
-        configcache.clear_on_change(User)  # agents' names on case lists
+        configcache.track_changes(User)  # agents' names on case lists

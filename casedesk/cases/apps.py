@@ -9,4 +9,4 @@ class CasesConfig(AppConfig):
         from casedesk.cases.models import IntakeField
         from casedesk.core import configcache
 
-        configcache.clear_on_change(IntakeField)
+        configcache.track_changes(IntakeField)

@@ -1,39 +1,65 @@
-"""Configuration that every case write or list reads and that rarely changes (intake fields of
-a product, webhook endpoints, product and agent names), kept in process memory for seconds.
+"""Configuration that case writes and lists read on every request and that rarely changes
+(intake fields, webhook endpoints, products, agents' names, SLA targets), kept in process
+memory until it changes.
 
-The process that changes such a row sees the change at once: saving or deleting one of the
-registered models clears this cache. Other processes (web workers, the job worker) see it
-within `TTL` seconds. Only for settings where a few seconds of delay are harmless — not for
-anything a later change must be consistent with, like SLA targets (a policy change retargets
-the open cases at once).
+Every entry remembers the configuration version it was loaded under: the number in one row
+(`ConfigVersion`) that each change raises in its own transaction. A read compares that number
+(a single-row SELECT by primary key, some 20 µs) and reloads when it moved, so a change made
+by any process counts in every process from its commit on. That makes the cache safe for
+settings that later changes must be consistent with, like SLA targets: a policy change
+retargets the open cases, and no process plans a new case on the old targets afterwards.
+
+Saving or deleting a registered model raises the version by signal. Writes that send no
+signals (bulk_create, QuerySet.update, raw SQL) call `changed()` themselves.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-TTL = 5.0
 T = TypeVar("T")
+# Keys include ids (a product's intake fields); a bound keeps memory flat.
+LIMIT = 1024
 
-_entries: dict[Hashable, tuple[float, Any]] = {}
+_entries: dict[Hashable, tuple[int, Any]] = {}
 _lock = threading.Lock()
 
 
+def current_version() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number FROM core_configversion WHERE id = 1")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 def cached(key: Hashable, load: Callable[[], T]) -> T:
-    now = time.monotonic()
+    # Read before loading: a change committed in between makes the entry stale, not wrong.
+    version = current_version()
     entry = _entries.get(key)
-    if entry is not None and now - entry[0] < TTL:
+    if entry is not None and entry[0] == version:
         return entry[1]  # type: ignore[no-any-return]
     value = load()
     with _lock:
-        _entries[key] = (now, value)
+        if len(_entries) >= LIMIT:
+            _entries.clear()
+        _entries[key] = (version, value)
     return value
+
+
+def changed() -> None:
+    """Record a configuration change, in the caller's transaction when there is one."""
+    with connection.cursor() as cursor:
+        # An upsert, so that a flushed table (tests) or a fresh database needs no seeding.
+        cursor.execute(
+            "INSERT INTO core_configversion (id, number) VALUES (1, 1) "
+            "ON CONFLICT (id) DO UPDATE SET number = core_configversion.number + 1"
+        )
+    clear()
 
 
 def _forget_all() -> None:
@@ -41,17 +67,37 @@ def _forget_all() -> None:
         _entries.clear()
 
 
-def clear(*args: Any, **kwargs: Any) -> None:
+def clear() -> None:
+    """Forget this process's entries (the next reads load afresh)."""
     _forget_all()
     if connection.in_atomic_block:
-        # Save signals come before the commit: a read in between may cache the old rows.
+        # Entries loaded inside the transaction saw the change; a rollback undoes it.
+        # (Not `clear` itself: a hook run inside a test's transaction would queue it again.)
         transaction.on_commit(_forget_all)
 
 
-def clear_on_change(*senders: type[models.Model]) -> None:
-    """Clear the cache whenever a row of these models is saved or deleted in this process."""
+def _on_save(sender: type[models.Model], update_fields: Any = None, **kwargs: Any) -> None:
+    if sender._meta.label == "accounts.User" and update_fields == frozenset({"last_login"}):
+        return  # a login is not a configuration change
+    changed()
+
+
+def _on_change(*args: Any, **kwargs: Any) -> None:
+    changed()
+
+
+def _on_m2m_change(action: str, **kwargs: Any) -> None:
+    if action.startswith("post_"):
+        changed()
+
+
+def track_changes(*senders: type[models.Model]) -> None:
+    """Count every save or delete of these models, and changes of their own many-to-many
+    fields, as a configuration change."""
     for sender in senders:
         uid = f"configcache-{sender._meta.label}"
-        post_save.connect(clear, sender=sender, dispatch_uid=uid + "-save")
-        post_delete.connect(clear, sender=sender, dispatch_uid=uid + "-delete")
-    m2m_changed.connect(clear, dispatch_uid="configcache-m2m")
+        post_save.connect(_on_save, sender=sender, dispatch_uid=uid + "-save")
+        post_delete.connect(_on_change, sender=sender, dispatch_uid=uid + "-delete")
+        for field in sender._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_on_m2m_change, sender=through, dispatch_uid=f"{uid}-{field.name}")

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
+from casedesk.core import configcache
 from casedesk.core.errors import NotFound, PermissionDenied
 from casedesk.customers.models import Contact, Organization, Product
 
@@ -47,7 +48,10 @@ def organizations_visible_to(user: User) -> QuerySet[Organization]:
 def access_product(*, user: User, product_id: int) -> Product:
     if not user.is_authenticated:
         raise NotFound(_("No such product."))
-    product = Product.objects.filter(pk=product_id).first()
+    # Shared between callers through the configuration cache: read, never change.
+    product = configcache.cached(
+        ("product", product_id), lambda: Product.objects.filter(pk=product_id).first()
+    )
     if product is None:
         raise NotFound(_("No such product."))
     return product

@@ -9,4 +9,4 @@ class CustomersConfig(AppConfig):
         from casedesk.core import configcache
         from casedesk.customers.models import Product
 
-        configcache.clear_on_change(Product)
+        configcache.track_changes(Product)

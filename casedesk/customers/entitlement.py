@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
 from casedesk.customers.models import Contact, ContactRole, Contract, Organization, Product, Vendor
 
 # Channels that reach a person at the vendor; outside opening hours only 24/7 contracts
@@ -54,6 +55,19 @@ def contracts_in_force(organization_id: int, day: date) -> QuerySet[Contract]:
     )
 
 
+# Every intake reads these; usually one row, rarely two (a renewal overlapping).
+_covering_contracts = PreparedModelQuery(
+    lambda organization_id, product_id, day: (
+        contracts_in_force(organization_id, day)
+        .filter(products=product_id)
+        .order_by("-valid_from", "pk")
+    ),
+    int,
+    int,
+    date,
+)
+
+
 def covered_products(contact: Contact, day: date) -> QuerySet[Product]:
     contracts = contracts_in_force(contact.organization_id, day).filter(
         standing=Contract.Standing.ACTIVE
@@ -70,8 +84,14 @@ def is_approver(contact: Contact) -> bool:
     return contact.is_active and contact.roles.filter(role__in=APPROVER_ROLES).exists()
 
 
+_has_role = PreparedQuery(
+    lambda contact_id: ContactRole.objects.filter(contact_id=contact_id).values_list("pk")[:1],
+    int,
+)
+
+
 def is_designated(contact: Contact) -> bool:
-    return contact.is_active and contact.roles.exists()
+    return contact.is_active and _has_role.first(contact.pk) is not None
 
 
 def reference_persons(organization_id: int) -> tuple[str, ...]:
@@ -114,13 +134,12 @@ def _not_designated(organization_id: int) -> IntakeDecision:
 def _contract_decision(
     organization_id: int, product: Product, severity: int, day: date
 ) -> IntakeDecision:
-    in_force = contracts_in_force(organization_id, day)
-    covering = in_force.filter(products=product)
-    active = covering.filter(standing=Contract.Standing.ACTIVE).first()
-    if active is not None:
-        return IntakeDecision(Outcome.ACCEPT, None, "", contract=active)
-    suspended = covering.first()
-    if suspended is not None:
+    covering = _covering_contracts.all(organization_id, product.pk, day)
+    active = [c for c in covering if c.standing == Contract.Standing.ACTIVE]
+    if active:
+        return IntakeDecision(Outcome.ACCEPT, None, "", contract=active[0])
+    if covering:
+        suspended = covering[0]
         if severity == SYSTEM_DOWN and Vendor.current().allow_emergencies_when_suspended:
             return IntakeDecision(
                 Outcome.ACCEPT,
@@ -140,7 +159,7 @@ def _contract_decision(
                 "the invoices are settled."
             ),
         )
-    if in_force.exists():
+    if contracts_in_force(organization_id, day).exists():
         return IntakeDecision(
             Outcome.REFUSE,
             Reason.PRODUCT_NOT_COVERED,

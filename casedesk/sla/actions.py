@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from casedesk.cases.events import record_case_event
 from casedesk.cases.models import Case, Status
-from casedesk.core import clock
+from casedesk.core import clock, configcache
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.sla import timers
 from casedesk.sla.holidays import NAME_MAX_LENGTH, public_holidays
@@ -87,6 +87,7 @@ def _before_change(calendar_id: int) -> datetime:
 
 def _after_change(calendar_id: int, at: datetime) -> None:
     Calendar.objects.filter(pk=calendar_id).update(version=F("version") + 1)
+    configcache.changed()  # cached SLA targets hold the calendar's old version
     # Inside the transaction is safe: the hook only rewrites timer rows, no mail or jobs.
     timers.recompute_for_calendar(calendar_id=calendar_id, at=at)
 
@@ -232,6 +233,8 @@ def _retarget_cases(cases: QuerySet[Case], reason: str) -> int:
 
 def do_retarget_policy_cases(*, policy_id: int) -> int:
     """After a policy's targets changed: its open cases keep consumed time, get new targets."""
+    # The change may have come without signals (QuerySet.update): no cached targets survive.
+    configcache.changed()
     policy = SLAPolicy.objects.get(pk=policy_id)
     under = Q(contract__sla_policy_id=policy_id)
     if policy.is_default:

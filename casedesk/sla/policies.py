@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casedesk.core import configcache
 from casedesk.customers.models import Contract
 from casedesk.sla import businesstime as bt
 from casedesk.sla.calendars import business_calendar
@@ -20,11 +21,18 @@ def calendar_for_contract(contract: Contract | None) -> bt.Calendar | None:
 
 
 def targets_for_contract(contract: Contract | None, severity: int) -> dict[str, SLATarget]:
-    """The targets for a severity under the contract's policy, or the default policy's;
-    one query, with each target's policy and calendar."""
+    """The targets for a severity under the contract's policy, or the default policy's,
+    with each target's policy and calendar. Shared between callers: read, never change."""
+    policy_id = contract.sla_policy_id if contract is not None else None
+    return configcache.cached(
+        ("sla-targets", policy_id, severity), lambda: _load_targets(policy_id, severity)
+    )
+
+
+def _load_targets(policy_id: int | None, severity: int) -> dict[str, SLATarget]:
     targets = SLATarget.objects.filter(severity=severity).select_related("policy__calendar")
-    if contract is not None and contract.sla_policy_id is not None:
-        targets = targets.filter(policy_id=contract.sla_policy_id)
+    if policy_id is not None:
+        targets = targets.filter(policy_id=policy_id)
     else:
         targets = targets.filter(policy__is_default=True)
     return {t.metric: t for t in targets}

@@ -9,4 +9,4 @@ class WebhooksConfig(AppConfig):
         from casedesk.core import configcache
         from casedesk.webhooks.models import Endpoint
 
-        configcache.clear_on_change(Endpoint)
+        configcache.track_changes(Endpoint)
