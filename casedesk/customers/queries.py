@@ -5,28 +5,34 @@ from __future__ import annotations
 from django.db.models.functions import Lower
 
 from casedesk.accounts.models import User
-from casedesk.customers.models import Contact
+from casedesk.core.prepared import PreparedModelQuery
+from casedesk.customers.models import Contact, Organization
+
+# Every inbound mail and phone call looks its sender up: prepared, and compared by
+# LOWER(email), the expression of the unique index, so each lookup is one index seek (a
+# case-insensitive LIKE would read every contact).
+_contact = PreparedModelQuery(
+    lambda address: Contact.objects.alias(email_lower=Lower("email")).filter(email_lower=address),
+    str,
+)
+_organization = PreparedModelQuery(lambda pk: Organization.objects.filter(pk=pk), int)
+_agent = PreparedModelQuery(
+    lambda address: User.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=address, is_staff=True, is_active=True
+    ),
+    str,
+)
 
 
 def contact_by_email(address: str) -> Contact | None:
-    """The contact with this address in any letter case, with their organization. Compares
-    LOWER(email), the expression of the unique index, so the lookup is one index seek (a
-    case-insensitive LIKE would read every contact)."""
+    """The contact with this address in any letter case, with their organization."""
     if not address:
         return None
-    return (
-        Contact.objects.select_related("organization")
-        .alias(email_lower=Lower("email"))
-        .filter(email_lower=address.lower())
-        .first()
-    )
+    contact = _contact.first(address.lower())
+    if contact is not None:
+        contact.organization = _organization.all(contact.organization_id)[0]
+    return contact
 
 
 def agent_by_email(address: str) -> User | None:
-    if not address:
-        return None
-    return (
-        User.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=address.lower(), is_staff=True, is_active=True)
-        .first()
-    )
+    return _agent.first(address.lower()) if address else None

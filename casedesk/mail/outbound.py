@@ -20,6 +20,7 @@ from django.utils import translation
 
 from casedesk.cases.models import Case, Message
 from casedesk.core import clock
+from casedesk.core.prepared import PreparedQuery
 from casedesk.mail import ids
 from casedesk.mail.mimeutil import message_id_key
 from casedesk.mail.models import AddressFlag, MessageId, OutboundMail
@@ -81,12 +82,20 @@ def thread_ids(case: Case) -> tuple[list[str], str]:
     return [root, *(v for v, _d in reversed(latest))], received
 
 
+_permanent_flag = PreparedQuery(
+    lambda email: AddressFlag.objects.filter(email=email, permanent=True).values_list(
+        "last_status"
+    )[:1],
+    str,
+)
+
+
 def suppression_reason(address: str, *, exclude_key: str = "") -> str:
     """Why an automatic mail to this address must not go out now, or ""."""
     # Flags are stored in lower case (handling._bounce): an exact match uses the unique index.
-    flag = AddressFlag.objects.filter(email=address.lower(), permanent=True).first()
+    flag = _permanent_flag.first(address.lower())
     if flag is not None:
-        return f"address bounced permanently ({flag.last_status or 'no status'})"
+        return f"address bounced permanently ({flag[0] or 'no status'})"
     limit = int(settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR)
     recent = (
         OutboundMail.objects.filter(

@@ -8,7 +8,17 @@ from django.db.models import QuerySet
 
 from casedesk.cases.models import Case, Channel
 from casedesk.core.keyset import Page, paginate
+from casedesk.core.prepared import PreparedQuery
 from casedesk.mail.models import AddressFlag, InboundMail, OutboundMail
+
+_opening_mail = PreparedQuery(
+    lambda case_id: (
+        InboundMail.objects.filter(case_id=case_id, outcome=InboundMail.Outcome.NEW_CASE)
+        .order_by("pk")
+        .values_list("message_id", "auto_reply_allowed", "data")[:1]
+    ),
+    int,
+)
 
 
 def inbound_origin(case: Case) -> tuple[str, str]:
@@ -16,15 +26,12 @@ def inbound_origin(case: Case) -> tuple[str, str]:
     go out or ""). The mail is linked to its case in the transaction that opens the case."""
     if case.channel != Channel.EMAIL:
         return "", ""
-    row = (
-        InboundMail.objects.filter(case=case, outcome=InboundMail.Outcome.NEW_CASE)
-        .only("message_id", "auto_reply_allowed", "data")
-        .first()
-    )
+    row = _opening_mail.first(case.pk)
     if row is None:
         return "", ""
-    reason = "" if row.auto_reply_allowed else str(row.data.get("no_auto_reply") or "automatic")
-    return row.message_id, reason
+    message_id, auto_reply_allowed, data = row
+    reason = "" if auto_reply_allowed else str(data.get("no_auto_reply") or "automatic")
+    return message_id, reason
 
 
 def mail_list(*, state: str, cursor: str | None, size: int = 50) -> Page[InboundMail]:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from casedesk.accounts.models import User
 from casedesk.cases.models import Case
+from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
 from casedesk.customers.entitlement import covered_products
 from casedesk.customers.models import Contact, Organization, Product
 from casedesk.customers.queries import agent_by_email, contact_by_email
@@ -73,16 +74,19 @@ def _candidates(parsed: ParsedMail, recipients: Sequence[str]) -> Iterator[tuple
         if case_id:
             yield "message_id", case_id
             continue
-        stored = (
-            MessageId.objects.filter(key=message_id_key(message_id))
-            .values_list("case_id", flat=True)
-            .first()
-        )
+        stored = _case_of_message_id.first(message_id_key(message_id))
         if stored:
             # Known but unsigned (e.g. the customer's own Message-ID): anyone can quote it.
-            yield "known_message_id", stored
+            yield "known_message_id", stored[0]
     for number in CASE_TAG.findall(parsed.subject):
         yield "subject", number
+
+
+_case_of_message_id = PreparedQuery(
+    lambda key: MessageId.objects.filter(key=key).values_list("case_id")[:1], str
+)
+_case_by_id = PreparedModelQuery(lambda pk: Case.objects.filter(pk=pk), int)
+_case_by_number = PreparedModelQuery(lambda number: Case.objects.filter(number=number), str)
 
 
 def find_case(
@@ -94,10 +98,7 @@ def find_case(
         if ref in tried:
             continue
         tried.add(ref)
-        cases = (
-            Case.objects.filter(pk=ref) if isinstance(ref, int) else Case.objects.filter(number=ref)
-        )
-        case = cases.first()
+        case = _case_by_id.first(ref) if isinstance(ref, int) else _case_by_number.first(ref)
         if case is not None and allowed_on(case, sender, via):
             return case, via
     return None, ""
