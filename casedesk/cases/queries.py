@@ -126,8 +126,8 @@ def _person_names(users: QuerySet[User]) -> dict[int, tuple[str, str]]:
 
 def add_cached_names(rows: list[dict[str, Any]]) -> None:
     """Product and assignee names for case rows read without those joins, from the
-    configuration cache (a few seconds old at most); ids it does not know yet (made by
-    another process meanwhile, a former agent) are read directly."""
+    configuration cache; ids it does not know (a product committed by another process
+    between the version check and this read, a former agent) are read directly."""
     products = configcache.cached("product-names", lambda: _product_names(Product.objects.all()))
     agents = configcache.cached(
         "agent-names", lambda: _person_names(User.objects.filter(is_staff=True))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
@@ -83,7 +83,8 @@ class PreparedQuery:
         if len(args) != len(self._kinds):
             raise TypeError(f"expected {len(self._kinds)} arguments, got {len(args)}")
         value, kind = args[index], self._kinds[index]
-        if not isinstance(value, kind) or isinstance(value, bool):
+        # bool is an int and datetime a date, but neither binds as the column expects.
+        if not isinstance(value, kind) or isinstance(value, bool | datetime):
             raise TypeError(f"argument {index} must be {kind.__name__}, not {value!r}")
         return value
 

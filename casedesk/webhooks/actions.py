@@ -54,7 +54,7 @@ def backoff(attempt: int) -> timedelta:
 
 
 def active_endpoints() -> list[Endpoint]:
-    # Read on every case change; a new or switched-off endpoint counts within seconds.
+    # Read on every case change; a new or switched-off endpoint counts from its commit on.
     return configcache.cached(
         "webhook-endpoints", lambda: list(Endpoint.objects.filter(active=True).order_by("id"))
     )

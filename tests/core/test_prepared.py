@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -47,6 +47,12 @@ def test_rows_match_the_orm_for_each_set_of_values(
                 .values_list("id", "number", "created_at", "intake_data", "meeting_requested")
             )
             assert _cases_of.rows(contact.organization_id, subject) == expected
+
+
+@pytest.mark.django_db
+def test_a_datetime_is_not_a_date(org_a: Any) -> None:
+    with pytest.raises(TypeError):
+        _contracts_on.all(org_a.pk, datetime(2026, 3, 1, tzinfo=UTC))
 
 
 @pytest.mark.django_db
