@@ -9,4 +9,5 @@ class AccountsConfig(AppConfig):
         from casedesk.accounts.models import User
         from casedesk.core import configcache
 
-        configcache.track_changes(User)  # agents' names on case lists
+        # Agents' names on case lists; a login (last_login alone) changes none of that.
+        configcache.track_changes(User, unless_only=frozenset({"last_login"}))

@@ -128,9 +128,13 @@ def add_cached_names(rows: list[dict[str, Any]]) -> None:
     """Product and assignee names for case rows read without those joins, from the
     configuration cache; ids it does not know (a product committed by another process
     between the version check and this read, a former agent) are read directly."""
-    products = configcache.cached("product-names", lambda: _product_names(Product.objects.all()))
-    agents = configcache.cached(
-        "agent-names", lambda: _person_names(User.objects.filter(is_staff=True))
+    # One entry for both maps: one version check per page.
+    products, agents = configcache.cached(
+        "case-list-names",
+        lambda: (
+            _product_names(Product.objects.all()),
+            _person_names(User.objects.filter(is_staff=True)),
+        ),
     )
     missing_products = {r["product_id"] for r in rows} - products.keys()
     if missing_products:

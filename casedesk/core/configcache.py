@@ -76,12 +76,6 @@ def clear() -> None:
         transaction.on_commit(_forget_all)
 
 
-def _on_save(sender: type[models.Model], update_fields: Any = None, **kwargs: Any) -> None:
-    if sender._meta.label == "accounts.User" and update_fields == frozenset({"last_login"}):
-        return  # a login is not a configuration change
-    changed()
-
-
 def _on_change(*args: Any, **kwargs: Any) -> None:
     changed()
 
@@ -91,12 +85,17 @@ def _on_m2m_change(action: str, **kwargs: Any) -> None:
         changed()
 
 
-def track_changes(*senders: type[models.Model]) -> None:
+def track_changes(*senders: type[models.Model], unless_only: frozenset[str] = frozenset()) -> None:
     """Count every save or delete of these models, and changes of their own many-to-many
-    fields, as a configuration change."""
+    fields, as a configuration change; a save of only the `unless_only` fields is none."""
+
+    def on_save(update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
+        if not (unless_only and update_fields and update_fields <= unless_only):
+            changed()
+
     for sender in senders:
         uid = f"configcache-{sender._meta.label}"
-        post_save.connect(_on_save, sender=sender, dispatch_uid=uid + "-save")
+        post_save.connect(on_save, sender=sender, dispatch_uid=uid + "-save", weak=False)
         post_delete.connect(_on_change, sender=sender, dispatch_uid=uid + "-delete")
         for field in sender._meta.local_many_to_many:
             through = field.remote_field.through

@@ -65,10 +65,12 @@ class PreparedQuery:
         self._lock = threading.Lock()
 
     def rows(self, *args: Any, using: str = "default") -> list[tuple[Any, ...]]:
+        values = self._checked(args)
         compiled = self._compiled.get(using) or self._prepare(using)
+        adapted = [adapt(value) for adapt, value in zip(compiled.adapt, values, strict=True)]
         params = list(compiled.params)
         for position, index in compiled.slots:
-            params[position] = compiled.adapt[index](self._checked(index, args))
+            params[position] = adapted[index]
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
@@ -79,14 +81,14 @@ class PreparedQuery:
         found = self.rows(*args, using=using)
         return found[0] if found else None
 
-    def _checked(self, index: int, args: Sequence[Any]) -> Any:
+    def _checked(self, args: Sequence[Any]) -> Sequence[Any]:
         if len(args) != len(self._kinds):
             raise TypeError(f"expected {len(self._kinds)} arguments, got {len(args)}")
-        value, kind = args[index], self._kinds[index]
-        # bool is an int and datetime a date, but neither binds as the column expects.
-        if not isinstance(value, kind) or isinstance(value, bool | datetime):
-            raise TypeError(f"argument {index} must be {kind.__name__}, not {value!r}")
-        return value
+        for index, (value, kind) in enumerate(zip(args, self._kinds, strict=True)):
+            # bool is an int and datetime a date, but neither binds as the column expects.
+            if not isinstance(value, kind) or isinstance(value, bool | datetime):
+                raise TypeError(f"argument {index} must be {kind.__name__}, not {value!r}")
+        return args
 
     def _prepare(self, using: str) -> _Compiled:
         with self._lock:
@@ -95,8 +97,9 @@ class PreparedQuery:
             first, second = (self._compile(using, attempt) for attempt in (0, 1))
             if first.sql != second.sql or len(first.params) != len(second.params):
                 raise NotPreparable("the SQL changes with the argument values")
+            slot_positions = {position for position, _ in first.slots}
             for position, (a, b) in enumerate(zip(first.params, second.params, strict=True)):
-                if a != b and position not in dict(first.slots):
+                if a != b and position not in slot_positions:
                     raise NotPreparable(f"parameter {position} changes with the arguments")
             if sorted(first.slots) != sorted(second.slots):
                 raise NotPreparable("the arguments land in different places")
