@@ -68,11 +68,24 @@ _covering_contracts = PreparedModelQuery(
 )
 
 
-def covered_products(contact: Contact, day: date) -> QuerySet[Product]:
-    contracts = contracts_in_force(contact.organization_id, day).filter(
-        standing=Contract.Standing.ACTIVE
-    )
+def _covered_products(organization_id: int, day: date) -> QuerySet[Product]:
+    contracts = contracts_in_force(organization_id, day).filter(standing=Contract.Standing.ACTIVE)
     return Product.objects.filter(contracts__in=contracts).distinct().order_by("name")
+
+
+def covered_products(contact: Contact, day: date) -> QuerySet[Product]:
+    return _covered_products(contact.organization_id, day)
+
+
+# Every case opened by e-mail names no product and takes this one (mail.routing).
+_first_covered_product = PreparedModelQuery(
+    lambda organization_id, day: _covered_products(organization_id, day)[:1], int, date
+)
+
+
+def first_covered_product(contact: Contact, day: date) -> Product | None:
+    """The first by name of the products the contact's active contracts in force cover."""
+    return _first_covered_product.first(contact.organization_id, day)
 
 
 # Who speaks for an organization: decides on colleagues' held requests and is named to

@@ -18,7 +18,7 @@ from django.utils import timezone
 from casedesk.accounts.models import User
 from casedesk.cases.models import Case
 from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
-from casedesk.customers.entitlement import covered_products
+from casedesk.customers.entitlement import first_covered_product
 from casedesk.customers.models import Contact, Organization, Product
 from casedesk.customers.queries import agent_by_email, contact_by_email
 from casedesk.mail import ids
@@ -144,7 +144,7 @@ def product_for(contact: Contact | None, mailbox: Mailbox | None) -> Product | N
     if mailbox is not None and mailbox.default_product_id is not None:
         return mailbox.default_product
     if contact is not None:
-        covered = covered_products(contact, timezone.localdate()).first()
+        covered = first_covered_product(contact, timezone.localdate())
         if covered is not None:
             return covered
     return Product.objects.order_by("name").first()

@@ -300,3 +300,31 @@ def test_held_request_keeps_its_screenshot_and_site_until_approved(
     # The held copy is removed once the case has its own (after commit).
     root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
     assert [p.name for p in root.rglob("*") if p.is_file()] == [Path(attachment.file.name).name]
+
+
+@pytest.mark.django_db
+def test_first_covered_product_is_the_orms_first_by_name() -> None:
+    """The prepared read e-mail intake uses agrees with the queryset it was made from."""
+    from datetime import date
+
+    from casedesk.customers.entitlement import covered_products, first_covered_product
+
+    zeta, alpha, other = (factories.make_product(n) for n in ("Zeta", "Alpha", "Other"))
+    org = factories.make_organization(products=[zeta])
+    contact = factories.make_contact(org)
+    day = date(2026, 3, 9)
+    assert first_covered_product(contact, day) == zeta
+    # A second contract covering a product earlier by name; an expired one and a suspended
+    # one cover another, which counts only while the expired one was in force.
+    Contract.objects.create(organization=org, valid_from=date(2026, 1, 1)).products.set([alpha])
+    Contract.objects.create(
+        organization=org, valid_from=date(2020, 1, 1), valid_to=date(2025, 12, 31)
+    ).products.set([other])
+    Contract.objects.create(
+        organization=org, valid_from=date(2020, 1, 1), standing="suspended"
+    ).products.set([other])
+    for when in (day, date(2025, 6, 1), date(2019, 1, 1)):
+        assert first_covered_product(contact, when) == covered_products(contact, when).first()
+    assert first_covered_product(contact, day) == alpha
+    assert first_covered_product(contact, date(2025, 6, 1)) == other  # before it expired
+    assert first_covered_product(contact, date(2019, 1, 1)) is None
