@@ -2,8 +2,9 @@
 
 A mail joins a case by, in this order: our signed reply address among its recipients, one of
 the case's Message-IDs in In-Reply-To/References (our signed ones, or any we stored), or the
-case tag in the subject — and only when the sender may write on that case: an agent, or an
-active contact of the case's organization. Headers that merely look internal (e.g. our own
+case tag in the subject — and only when the sender may write on that case: an agent by a
+signed route, or a contact who sees the case in the portal (its requester, or an active
+designated contact of its organization). Headers that merely look internal (e.g. our own
 X-Casedesk-Case) are never read from inbound mail: anyone can write them.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from casedesk.accounts.models import User
+from casedesk.cases.access import contact_on_case
 from casedesk.cases.models import Case
 from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
 from casedesk.customers.entitlement import first_covered_product
@@ -56,12 +58,7 @@ def allowed_on(case: Case, sender: Sender, via: str = "") -> bool:
     if sender.agent is not None:
         # From: is not verified; an agent's address alone must not reach any case.
         return via in SIGNED_ROUTES
-    contact = sender.contact
-    return (
-        contact is not None
-        and contact.is_active
-        and contact.organization_id == case.organization_id
-    )
+    return sender.contact is not None and contact_on_case(sender.contact, case)
 
 
 def _candidates(parsed: ParsedMail, recipients: Sequence[str]) -> Iterator[tuple[str, int | str]]:

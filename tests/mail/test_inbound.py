@@ -8,6 +8,7 @@ import pytest
 
 from casedesk.cases import actions
 from casedesk.cases.models import Case, CaseEvent, Channel, HeldRequest, Message, Status
+from casedesk.core.errors import NotFound
 from casedesk.customers.models import ContactRole, Vendor
 from casedesk.mail import ids
 from casedesk.mail.models import InboundMail, MessageId, OutboundMail
@@ -277,3 +278,23 @@ def test_attachments_are_kept_and_refused_ones_are_named(
     body = case.messages.get().body
     assert "evil.exe" in body
     assert row.data["rejected_attachments"]
+
+
+def test_a_colleague_who_is_not_designated_reaches_only_their_own_cases_by_mail(
+    smtp: Inbox, contact_a: Any, case_a: Case, ingest: Ingest
+) -> None:
+    """The portal shows a non-designated colleague only their own cases; e-mail no more."""
+    colleague = factories.make_contact(contact_a.organization, email="col@a.test")
+    # Opened while they were a designated contact; they no longer are.
+    own = factories.make_case(colleague, case_a.product, subject="Mine")
+    colleague.roles.all().delete()
+    row = ingest(make_mail(sender="col@a.test", subject=f"Re: [Case {case_a.number}] hi"))
+    assert row.case != case_a
+    assert row.outcome == InboundMail.Outcome.REFUSED
+    assert case_a.messages.count() == 1
+    # The action itself holds the same line for any channel that passes a sender.
+    with pytest.raises(NotFound):
+        actions.do_add_message(actor=None, sender=colleague, case=case_a, body="x")
+    reply = ingest(make_mail(sender="col@a.test", subject=f"Re: [Case {own.number}] more"))
+    assert (reply.case, reply.outcome) == (own, InboundMail.Outcome.REPLY)
+    assert own.messages.count() == 2

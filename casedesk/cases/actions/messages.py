@@ -18,6 +18,7 @@ from casedesk.cases.actions.base import (
     set_status,
     validate_uploads,
 )
+from casedesk.cases.access import contact_on_case
 from casedesk.cases.attachments import Upload, delete_stored
 from casedesk.cases.events import record_case_event
 from casedesk.cases.models import (
@@ -50,7 +51,7 @@ def do_add_message(
     verified `sender` contact.
     """
     if actor is None:
-        if sender is None or sender.organization_id != case.organization_id:
+        if sender is None or not contact_on_case(sender, case):
             raise NotFound(_("Case %(number)s was not found.") % {"number": case.number})
         contact: Contact | None = sender
     else:
