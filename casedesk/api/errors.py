@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -156,6 +163,24 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(status, _HTTP_CODES.get(status, "error"), message)
 
 
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Django's limits on what it reads of a request: the caller can fix these, so 413 and
+    # the limit, not a server error.
+    if isinstance(exc, RequestDataTooBig):
+        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        message = _("The request is too large: at most %(limit)s bytes, not counting files.")
+    elif isinstance(exc, TooManyFieldsSent):
+        limit = int(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
+        message = _("The request has too many fields: at most %(limit)s.")
+    elif isinstance(exc, TooManyFilesSent):
+        limit = int(settings.DATA_UPLOAD_MAX_NUMBER_FILES)
+        message = _("The request has too many files: at most %(limit)s.")
+    else:
+        logger.warning("suspicious API request on %s: %s", request.path, exc)
+        return error_response(400, "bad_request", _("The request could not be read."))
+    return error_response(413, "too_large", message % {"limit": limit}, {"limit": limit})
+
+
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path)
     return error_response(
@@ -176,6 +201,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (RateLimited, _rate_limited),
         (Http404, _not_found),
         (HttpError, _http_error),
+        (SuspiciousOperation, _suspicious),
         (Exception, _unexpected),
     ]
     # Looked up along the exception's class hierarchy, so the most specific one wins.

@@ -242,6 +242,8 @@ def create_message(
     user = api_user(request)
     case = access_case(user=user, number=number)
     check_keys(request.POST, source="form", allowed=field_names(MessageForm))
+    # A file under any other name would be dropped without a word.
+    check_keys(request.FILES, source="form", allowed={"attachments"})
     uploads = [
         Upload(filename=f.name or "attachment", content=f, size=f.size or 0)
         for f in attachments or []

@@ -325,3 +325,30 @@ def test_list_names_products_and_assignees_like_the_case_does(
     agent.save()
     Case.objects.filter(pk=case_a.pk).update(assignee=agent)
     assert listed(case_a.number)["assignee"]["name"] == "Agent Renamed"
+
+
+def test_oversized_and_overfull_requests_are_413_not_500(
+    api_a: Api, case_a: Case, product: Any, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    big = api_a.post("/cases", _new_case(product, description="x" * 20_000))
+    assert assert_error(big, 413, "too_large")["details"] == {"limit": 10_000}
+    n = case_a.number
+    fields = {f"f{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    assert_error(api_a.multipart(f"/cases/{n}/messages", {**fields, "body": "hi"}), 413)
+    files = [_file(f"{i}.png") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    many = api_a.multipart(f"/cases/{n}/messages", {"body": "x", "attachments": files})
+    assert_error(many, 413, "too_large")
+    assert Case.objects.count() == 1
+    assert case_a.messages.count() == 1
+
+
+def test_a_file_under_an_unknown_field_name_is_refused_not_dropped(
+    api_a: Api, case_a: Case
+) -> None:
+    response = api_a.multipart(
+        f"/cases/{case_a.number}/messages", {"body": "see file", "file": _file("shot.png")}
+    )
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"]["errors"][0]["loc"] == ["form", "file"]
+    assert case_a.messages.count() == 1
