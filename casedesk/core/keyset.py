@@ -11,6 +11,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -45,10 +46,29 @@ def _decode(model: type[Model], ordering: Sequence[str], cursor: str) -> list[An
             field = model._meta.get_field(name.lstrip("-"))
             if not isinstance(field, Field):
                 raise ValueError(name)
-            values.append(field.to_python(value))
+            values.append(_bindable(field.to_python(value)))
         return values
-    except (ValueError, TypeError, binascii.Error, ValidationError) as exc:
+    except (ValueError, TypeError, OverflowError, binascii.Error, ValidationError) as exc:
         raise DomainError(_("The page cursor is invalid."), code=ErrorCode.INVALID_INPUT) from exc
+
+
+# The range of a 64-bit integer column; SQLite and PostgreSQL refuse any other value.
+_INT_RANGE = range(-(2**63), 2**63)
+
+
+def _bindable(value: Any) -> Any:
+    """A cursor comes from the client: refuse values the database would fail on, rather
+    than answer with a server error."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("cursor times carry their offset")
+        # Stored in UTC: a time near the ends of the calendar can overflow there.
+        return value.astimezone(UTC)
+    if isinstance(value, int) and value not in _INT_RANGE:
+        raise ValueError("integer out of range")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL in a cursor")
+    return value
 
 
 def _after(ordering: Sequence[str], values: list[Any]) -> Q:

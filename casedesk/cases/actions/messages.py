@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
 from casedesk.cases import lifecycle, tasks
+from casedesk.cases.access import contact_on_case
 from casedesk.cases.actions.base import (
     REOPENED_BY_CUSTOMER_REPLY,
     STATUS_FIELDS,
@@ -18,7 +19,6 @@ from casedesk.cases.actions.base import (
     set_status,
     validate_uploads,
 )
-from casedesk.cases.access import contact_on_case
 from casedesk.cases.attachments import Upload, delete_stored
 from casedesk.cases.events import record_case_event
 from casedesk.cases.models import (
