@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import TypeVar, cast
 
-from django.http import QueryDict
 from pydantic import BaseModel
 
 from casedesk.accounts.models import User
@@ -22,7 +21,7 @@ def field_names(*models: type[BaseModel]) -> frozenset[str]:
 
 
 def check_keys(
-    data: QueryDict,
+    data: Mapping[str, object],
     *,
     source: str,
     allowed: Iterable[str],
