@@ -8,8 +8,7 @@ from ninja import Schema
 from ninja.params import P, PathEx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-# Database keys are 64-bit: a larger number is "invalid", never a database error.
-ID_MAX = 2**63 - 1
+from casedesk.core.ids import ID_MAX
 
 
 def _no_nul(value: str) -> str:

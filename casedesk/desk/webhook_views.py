@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casedesk.core.ids import parse_id
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_agent
 from casedesk.webhooks import actions, queries
@@ -25,7 +26,7 @@ def delivery_log(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     page = queries.delivery_log(
         user=user,
-        endpoint_id=int(endpoint) if endpoint.isdigit() else None,
+        endpoint_id=parse_id(endpoint),
         status=status if status in Delivery.Status.values else None,
         cursor=request.GET.get("after"),
     )

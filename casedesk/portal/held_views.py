@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from casedesk.cases import actions
 from casedesk.cases.access import access_held_request, held_requests_visible_to
+from casedesk.core.errors import DomainError, ErrorCode
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_contact
 
@@ -36,10 +37,14 @@ def held_requests(request: HttpRequest) -> HttpResponse:
 def decide(request: HttpRequest, held_id: int) -> HttpResponse:
     user = current_user(request)
     held = access_held_request(user=user, held_id=held_id)
-    if request.POST.get("decision") == "approve":
+    decision = request.POST.get("decision")
+    if decision == "approve":
         case = actions.do_approve_held_request(actor=user, held=held)
         messages.success(request, _("Approved: case %(number)s is open.") % {"number": case.number})
-    else:
+    elif decision == "reject":
         actions.do_reject_held_request(actor=user, held=held)
         messages.success(request, _("The request was rejected; the colleague is told."))
+    else:
+        # Rejecting tells the colleague: only an explicit "reject" does it.
+        raise DomainError(_("Approve or reject the request."), code=ErrorCode.INVALID_INPUT)
     return redirect("portal:held_requests")

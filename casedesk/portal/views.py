@@ -17,6 +17,7 @@ from casedesk.cases.intake import intake_fields_for
 from casedesk.cases.models import Channel, HeldRequest, IntakeField, Status
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode
+from casedesk.core.ids import parse_id
 from casedesk.core.uploads import uploads_from
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_contact
@@ -62,9 +63,10 @@ def _open_list(request: HttpRequest) -> HttpResponse:
 def _intake_fields(
     request: HttpRequest, products: object, product_id: str | None
 ) -> list[IntakeField]:
-    if not product_id or not product_id.isdigit():
+    pk = parse_id(product_id)
+    if pk is None:
         return []
-    product = products.filter(pk=int(product_id)).first()  # type: ignore[attr-defined]
+    product = products.filter(pk=pk).first()  # type: ignore[attr-defined]
     return intake_fields_for(product) if product else []
 
 
@@ -191,12 +193,17 @@ def reopen_case(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("portal:case", number=number)
 
 
+_DIRECTIONS: dict[str, Literal["up", "down"]] = {"up": "up", "down": "down"}
+
+
 @login_required
 @require_POST
 def move_case(request: HttpRequest, number: str) -> HttpResponse:
     user = current_user(request)
     case = access_case(user=user, number=number)
-    direction: Literal["up", "down"] = "up" if request.POST.get("direction") == "up" else "down"
+    direction = _DIRECTIONS.get(request.POST.get("direction", ""))
+    if direction is None:
+        raise DomainError(_("Move the case up or down."), code=ErrorCode.INVALID_INPUT)
     actions.do_move_case_rank(actor=user, case=case, direction=direction)
     if request.headers.get("HX-Request"):
         return _open_list(request)

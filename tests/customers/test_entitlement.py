@@ -165,6 +165,12 @@ def test_held_request_rejected_tells_the_requester(
         == 404
     )
     client.force_login(reference.user)
+    # Rejecting tells the colleague: a decision that is neither word decides nothing.
+    for unclear in ({"decision": "Approve"}, {}):
+        response = client.post(reverse("portal:decide_held", args=[held.pk]), unclear)
+        assert response.status_code == 422
+        held.refresh_from_db()
+        assert held.state == "pending"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal:decide_held", args=[held.pk]), {"decision": "reject"})
     held.refresh_from_db()

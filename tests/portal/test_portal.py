@@ -80,6 +80,11 @@ def test_intake_fields_load_for_the_chosen_product(client_a: Client, product: An
     )
     assert b"Where in the system" in response.content
     assert b"<html" not in response.content
+    # Not an id (isdigit() says "²" is a digit; int() disagrees), or none a column holds.
+    for junk in ("²", "9" * 30, "-1", "1.0"):
+        response = client_a.get(reverse("portal:new_case"), {"product": junk})
+        assert response.status_code == 200
+        assert b"Where in the system" not in response.content
 
 
 def test_tampered_form_posts_change_nothing(client_a: Client, product: Any) -> None:
@@ -126,6 +131,13 @@ def test_rank_buttons_with_htmx(client_a: Client, contact_a: Any, product: Any) 
     assert response.status_code == 200
     assert body.index("second") < body.index("first")
     assert b"<html" not in response.content
+    first.refresh_from_db()
+    assert first.rank == 2
+    # A direction that is neither is refused, not taken as "down".
+    for unclear in ({"direction": "UP"}, {}):
+        assert (
+            client_a.post(reverse("portal:move", args=[first.number]), unclear).status_code == 422
+        )
     first.refresh_from_db()
     assert first.rank == 2
 

@@ -87,6 +87,9 @@ def test_desk_delivery_log_and_redeliver(
     page = desk.get(reverse("desk:webhooks")).content.decode()
     assert endpoint.url in page
     assert "HTTP 500" in page
+    for junk in ("²", "9" * 30):
+        filtered = desk.get(reverse("desk:webhooks"), {"endpoint": junk})
+        assert filtered.status_code == 200
     detail = desk.get(reverse("desk:webhook_delivery", args=[delivery.pk])).content.decode()
     assert case_a.number in detail
     with django_capture_on_commit_callbacks(execute=True):
