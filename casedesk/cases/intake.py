@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 
@@ -11,6 +12,10 @@ from casedesk.cases.models import IntakeField
 from casedesk.core import configcache
 from casedesk.core.errors import DomainError, ErrorCode
 from casedesk.customers.models import Product
+
+VALUE_MAX_LENGTH = 2000
+# ASCII digits: str.isdigit() also takes "²", which is no number anyone typed.
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
 
 
 def intake_fields_for(product: Product) -> list[IntakeField]:
@@ -23,10 +28,15 @@ def intake_fields_for(product: Product) -> list[IntakeField]:
 def clean_intake_data(
     product: Product, data: Mapping[str, str], *, attachment_count: int
 ) -> dict[str, str]:
-    """Keep only configured fields, check each, and report every problem at once."""
+    """Check each configured field and report every problem at once. Nothing is dropped
+    without a word: a key the product does not ask for, or a value too long, is a problem."""
     cleaned: dict[str, str] = {}
     problems: dict[str, str] = {}
-    for field in intake_fields_for(product):
+    fields = intake_fields_for(product)
+    known = {field.key for field in fields}
+    for key in sorted(set(data) - known):
+        problems[key] = _("This product does not ask for “%(key)s”.") % {"key": key[:100]}
+    for field in fields:
         if field.kind == IntakeField.Kind.ATTACHMENT:
             if field.required and attachment_count == 0:
                 problems[field.key] = _("Please attach %(label)s.") % {"label": field.label}
@@ -44,13 +54,22 @@ def clean_intake_data(
                     "label": field.label
                 }
                 continue
-        elif field.kind == IntakeField.Kind.NUMBER and not value.lstrip("-").isdigit():
+        elif field.kind == IntakeField.Kind.NUMBER and not _INTEGER.fullmatch(value):
             problems[field.key] = _("%(label)s must be a number.") % {"label": field.label}
             continue
-        cleaned[field.key] = value[:2000]
+        if len(value) > VALUE_MAX_LENGTH:
+            problems[field.key] = _("%(label)s is too long: at most %(max)s characters.") % {
+                "label": field.label,
+                "max": VALUE_MAX_LENGTH,
+            }
+            continue
+        cleaned[field.key] = value
     if problems:
+        missing_only = all(key in known and not (data.get(key) or "").strip() for key in problems)
         raise DomainError(
-            _("Some required information is missing."),
+            _("Some required information is missing.")
+            if missing_only
+            else _("Some information is not valid."),
             code=ErrorCode.MISSING_REQUIRED_FIELD,
             details=problems,
         )

@@ -352,3 +352,24 @@ def test_a_file_under_an_unknown_field_name_is_refused_not_dropped(
     error = assert_error(response, 422, "validation_error")
     assert error["details"]["errors"][0]["loc"] == ["form", "file"]
     assert case_a.messages.count() == 1
+
+
+def test_intake_data_is_checked_whole_never_cut_or_dropped(api_a: Api, product: Any) -> None:
+    from casedesk.cases.models import IntakeField
+
+    IntakeField.objects.create(product=product, key="version", label="Version", required=False)
+    IntakeField.objects.create(product=product, key="users", label="Users", kind="number")
+    ok = api_a.post("/cases", _new_case(product, intake_data={"version": "v" * 2000, "users": "3"}))
+    assert ok.status_code == 201, ok.content
+    assert ok.json()["intake_data"] == {"version": "v" * 2000, "users": "3"}
+    for sent, key in (
+        ({"version_typo": "7.2.1", "users": "3"}, "version_typo"),
+        ({"version": "v" * 2001, "users": "3"}, "version"),
+        ({"users": "²"}, "users"),
+    ):
+        error = assert_error(api_a.post("/cases", _new_case(product, intake_data=sent)), 422)
+        assert (error["code"], list(error["details"])) == ("missing_required_field", [key])
+        assert error["message"] == "Some information is not valid."
+    missing = assert_error(api_a.post("/cases", _new_case(product, intake_data={})), 422)
+    assert missing["message"] == "Some required information is missing."
+    assert Case.objects.count() == 1

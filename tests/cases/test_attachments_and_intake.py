@@ -86,9 +86,17 @@ def test_required_intake_fields(contact_a: Any, product: Any) -> None:
     assert info.value.code == ErrorCode.MISSING_REQUIRED_FIELD
     assert set(info.value.details) == {"where", "day", "shot"}
     assert Case.objects.count() == 0
+    # A key the product does not ask for is named, not silently dropped.
+    with pytest.raises(DomainError) as info:
+        actions.do_create_case(
+            **kwargs,
+            intake_data={"where": "Payroll > Run", "day": "2026-11-02", "junk": "x"},
+            uploads=[factories.png_upload()],
+        )
+    assert set(info.value.details) == {"junk"}
     case = actions.do_create_case(
         **kwargs,
-        intake_data={"where": "Payroll > Run", "day": "2026-11-02", "junk": "x"},
+        intake_data={"where": "Payroll > Run", "day": "2026-11-02"},
         uploads=[factories.png_upload()],
     )
     assert case.intake_data == {"where": "Payroll > Run", "day": "2026-11-02"}
