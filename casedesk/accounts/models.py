@@ -16,6 +16,12 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Sign-in: people type their address in any letter case (the index is on LOWER).
+        return self.annotate(email_lower=Lower("email")).get(
+            email_lower=(username or "").strip().lower()
+        )
+
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)

@@ -33,6 +33,10 @@ def _new_case_data(product: Any, **extra: Any) -> dict[str, Any]:
 def test_login_with_email_and_password(client: Client, contact_a: Any) -> None:
     response = client.post(reverse("login"), {"username": "anna@a.test", "password": "pw"})
     assert response.status_code == 302
+    # People type their address in any letter case.
+    other = Client()
+    response = other.post(reverse("login"), {"username": " Anna@A.Test ", "password": "pw"})
+    assert response.status_code == 302
     assert client.get("/").url == reverse("portal:cases")  # type: ignore[attr-defined]
 
 
