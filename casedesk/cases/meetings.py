@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from casedesk.cases.models import Case
+from casedesk.customers.models import Contact
 from casedesk.mail.outbound import deliver_email
 
 
@@ -20,6 +23,21 @@ def _ics_text(value: str) -> str:
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def recipient_time_zone(contact: Contact) -> tzinfo:
+    """The zone a contact reads times in. A contact with a portal login has their own zone,
+    the one the portal shows them times in (core.middleware), so mail and portal agree;
+    without a login, their organization's; a name zoneinfo does not know is skipped."""
+    user = contact.user
+    for name in (user.time_zone if user else "", contact.organization.time_zone):
+        if not name:
+            continue
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return timezone.get_default_timezone()
 
 
 def invite_ics(
@@ -57,7 +75,7 @@ def invite_ics(
 
 
 def send_meeting_invite(case_id: int) -> None:
-    case = Case.objects.select_related("requester").get(pk=case_id)
+    case = Case.objects.select_related("requester__user", "requester__organization").get(pk=case_id)
     if case.meeting_at is None:
         return
     contact = case.requester
@@ -72,14 +90,18 @@ def send_meeting_invite(case_id: int) -> None:
         attendee=contact.email,
         now=timezone.now(),
     )
-    with translation.override(contact.language):
-        when = timezone.localtime(case.meeting_at)
+    zone = recipient_time_zone(contact)
+    # Templates show datetimes in the active zone, so the recipient's zone is activated for
+    # rendering, not only applied to the value.
+    with translation.override(contact.language), timezone.override(zone):
         context = {
             "case": case,
             "contact": contact,
-            "when": when,
+            "when": case.meeting_at.astimezone(zone),
+            "zone": str(zone),
             "location": location,
             "minutes": minutes,
+            "url": settings.BASE_URL.rstrip("/") + reverse("portal:case", args=[case.number]),
         }
         subject = translation.gettext("[Case %(number)s] Meeting: %(subject)s") % {
             "number": case.number,
@@ -90,6 +112,7 @@ def send_meeting_invite(case_id: int) -> None:
             body=render_to_string("cases/email/meeting.txt", context),
             to=[contact.email],
         )
+        mail.attach_alternative(render_to_string("cases/email/meeting.html", context), "text/html")
         mail.attach("invite.ics", ics, "text/calendar; method=REQUEST")
     # Keyed by the booked time: moving the meeting sends a new invitation, retries do not.
     deliver_email(
