@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -71,6 +72,12 @@ class CaseUpdateForm(forms.Form):
     )
     severity = forms.TypedChoiceField(choices=Severity.choices, coerce=int, label=_("Severity"))
     category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
+
+    def offer_statuses(self, statuses: Collection[str]) -> None:
+        """Offer only these; a posted status is still checked by the lifecycle, which says why
+        it refuses one."""
+        widget = self.fields["status"].widget
+        widget.choices = [(v, label) for v, label in Status.choices if v in statuses]
 
 
 class MeetingForm(forms.Form):

@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from casedesk.accounts.models import User
 from casedesk.cases import actions, lifecycle, queries
@@ -31,7 +32,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = require_agent(current_user(request))
     form = QueueFilterForm(request.GET or None)
     filters = queries.QueueFilters()
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        # A bad value is shown with its error; the other filters still apply.
+        form.is_valid()
         data = form.cleaned_data
         assignee = data.get("assignee") or ""
         filters = queries.QueueFilters(
@@ -59,26 +62,45 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _meeting_form(case: Case) -> MeetingForm:
+    """Prefilled with the booked meeting, so moving it keeps its length and link; the time in
+    the agent's zone, in the "YYYY-MM-DDTHH:MM" a datetime-local input takes."""
+    if case.meeting_at is None:
+        return MeetingForm()
+    starts_at = timezone.localtime(case.meeting_at).strftime("%Y-%m-%dT%H:%M")
+    return MeetingForm(
+        initial={
+            "starts_at": starts_at,
+            "minutes": case.meeting_minutes,
+            "location": case.meeting_location,
+        }
+    )
+
+
 def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str, object]:
     user = current_user(request)
-    return {
-        "case": case,
-        "thread": queries.case_thread(user=user, case=case),
-        "events": queries.case_events(case=case),
-        "intake_items": queries.intake_items(case=case),
-        "clocks": case_clocks(case.pk, clock.now()),
-        "meeting_form": extra.pop("meeting_form", None) or MeetingForm(),
-        "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
-        "update_form": extra.pop("update_form", None)
-        or CaseUpdateForm(
+    targets = lifecycle.allowed_targets(case.status, is_agent=True)
+    update_form = extra.pop("update_form", None)
+    if not isinstance(update_form, CaseUpdateForm):
+        update_form = CaseUpdateForm(
             initial={
                 "assignee": case.assignee_id,
                 "status": case.status,
                 "severity": case.severity,
                 "category": case.category,
             }
-        ),
-        "targets": lifecycle.allowed_targets(case.status, is_agent=True),
+        )
+    update_form.offer_statuses([case.status, *targets])
+    return {
+        "case": case,
+        "thread": queries.case_thread(user=user, case=case),
+        "events": queries.case_events(case=case),
+        "intake_items": queries.intake_items(case=case),
+        "clocks": case_clocks(case.pk, clock.now()),
+        "meeting_form": extra.pop("meeting_form", None) or _meeting_form(case),
+        "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
+        "update_form": update_form,
+        "targets": targets,
         **extra,
     }
 
@@ -102,6 +124,8 @@ def _post_case_form(
     """The case page's forms: act, or show the form again with the reason it failed."""
     user = require_agent(current_user(request))
     case = access_case(user=user, number=number)
+    if request.method == "GET":  # e.g. reloading the page a failed submit left in the address bar
+        return redirect("desk:case", number=number)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -117,7 +141,7 @@ def _post_case_form(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def reply(request: HttpRequest, number: str) -> HttpResponse:
     def perform(user: User, case: Case, data: dict[str, Any]) -> object:
         return actions.do_add_message(
@@ -136,7 +160,7 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def update(request: HttpRequest, number: str) -> HttpResponse:
     def perform(user: User, case: Case, data: dict[str, Any]) -> object:
         return actions.do_update_case(
@@ -155,7 +179,7 @@ def update(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def schedule_meeting(request: HttpRequest, number: str) -> HttpResponse:
     def perform(user: User, case: Case, data: dict[str, Any]) -> object:
         return actions.do_schedule_meeting(
