@@ -1,4 +1,5 @@
-"""SLA clocks as agents see them: time left in business time, red when breached."""
+"""SLA clocks as agents see them: time left (business hours for business-time targets),
+red when breached."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class ClockView:
     state_label: str
     due_at: datetime | None
     seconds_left: int | None  # business seconds; negative once breached
+    business_time: bool = True
 
     @property
     def breached(self) -> bool:
@@ -30,16 +32,18 @@ class ClockView:
     def left_text(self) -> str:
         if self.seconds_left is None:
             return "–"
-        return format_duration(self.seconds_left)
+        return format_duration(self.seconds_left, days=not self.business_time)
 
 
-def format_duration(seconds: int) -> str:
+def format_duration(seconds: int, *, days: bool = True) -> str:
+    """`days` only for round-the-clock time: a business day is no 24 hours, so "1d 16h" of
+    business time would read as Thursday for what is due next week."""
     sign = "−" if seconds < 0 else ""
     minutes = abs(seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
+    days_, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(sign)s%(d)sd %(h)sh") % {"sign": sign, "d": days, "h": hours}
+    if days_:
+        return _("%(sign)s%(d)sd %(h)sh") % {"sign": sign, "d": days_, "h": hours}
     if hours:
         return _("%(sign)s%(h)sh %(m)sm") % {"sign": sign, "h": hours, "m": mins}
     return _("%(sign)s%(m)sm") % {"sign": sign, "m": mins}
@@ -58,6 +62,7 @@ def _view(timer: SLATimer, now: datetime) -> ClockView:
         str(timer.get_state_display()),
         timer.due_at,
         left,
+        timer.business_time,
     )
 
 

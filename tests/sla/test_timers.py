@@ -211,6 +211,10 @@ def test_queue_shows_business_time_left_and_breaches_in_red(
     detail = client.get(f"/desk/cases/{ok.number}/").content.decode()
     assert "First response" in detail
     assert "3h 0m" in detail
+    # Resolution: 40 business hours less Friday's one, five working days away. In days of
+    # 24 hours that would read "1d 15h", as if due on Tuesday.
+    assert "39h 0m" in detail
+    assert "1d 15h" not in detail
 
 
 def test_policy_and_contract_changes_retarget_open_cases(
