@@ -90,12 +90,19 @@ _permanent_flag = PreparedQuery(
 )
 
 
-def suppression_reason(address: str, *, exclude_key: str = "") -> str:
-    """Why an automatic mail to this address must not go out now, or ""."""
+def suppression_reason(address: str, *, exclude_key: str = "", answering: bool = True) -> str:
+    """Why an automatic mail to this address must not go out now, or "".
+
+    The hourly limit is for `answering` mail, which replies to a message someone sent us: two
+    machines answering each other is the loop it stops (RFC 3834). A receipt for a case
+    opened in the portal or by phone answers no mail, and a customer opening many cases in
+    an outage should get each one."""
     # Flags are stored in lower case (handling._bounce): an exact match uses the unique index.
     flag = _permanent_flag.first(address.lower())
     if flag is not None:
         return f"address bounced permanently ({flag[0] or 'no status'})"
+    if not answering:
+        return ""
     limit = int(settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR)
     recent = (
         OutboundMail.objects.filter(
@@ -199,7 +206,9 @@ def deliver(mail: CaseMail) -> OutboundMail:
     if record.state in (OutboundMail.State.SENT, OutboundMail.State.SUPPRESSED):
         return record
     if mail.automatic:
-        reason = mail.suppress_reason or suppression_reason(mail.to, exclude_key=mail.key)
+        reason = mail.suppress_reason or suppression_reason(
+            mail.to, exclude_key=mail.key, answering=bool(mail.in_reply_to)
+        )
         if reason:
             logger.info("not sending %s to %s: %s", mail.key, mail.to, reason)
             _mark(record, state=OutboundMail.State.SUPPRESSED, error=reason)

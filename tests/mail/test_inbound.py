@@ -219,6 +219,26 @@ def test_automatic_answers_are_rate_limited_per_sender(
     assert OutboundMail.objects.filter(state=OutboundMail.State.SUPPRESSED).count() == 2
 
 
+def test_receipts_for_cases_opened_in_the_portal_are_not_rate_limited(
+    smtp: Inbox,
+    settings: Any,
+    contact_a: Any,
+    product: Any,
+    ingest: Ingest,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The limit stops machines answering each other; a receipt answers no mail."""
+    settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            factories.make_case(contact_a, product, subject=f"Outage {n}")
+    assert len(smtp.to(contact_a.email)) == 5
+    assert not OutboundMail.objects.filter(state=OutboundMail.State.SUPPRESSED).exists()
+    # Those receipts still count when an answer to an e-mail would be the next one.
+    row = ingest(make_mail(sender=contact_a.email, subject="And by e-mail"))
+    assert OutboundMail.objects.get(case=row.case).state == OutboundMail.State.SUPPRESSED
+
+
 def test_mail_from_our_own_address_is_a_loop_and_ignored(smtp: Inbox, ingest: Ingest) -> None:
     row = ingest(make_mail(sender="support@desk.test"))
     assert row.outcome == InboundMail.Outcome.IGNORED
