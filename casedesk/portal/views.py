@@ -167,6 +167,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "case": case,
             "form": form,
             "thread": queries.case_thread(user=user, case=case),
+            "intake_items": queries.intake_items(case=case),
             "can_close": Status.CLOSED in lifecycle.allowed_targets(case.status, is_agent=False),
             "can_reopen": case.status in (Status.SOLUTION_PROPOSED, Status.CLOSED),
         },

@@ -75,6 +75,14 @@ def test_missing_required_fields_are_explained(client_a: Client, product: Any) -
     assert "Please attach a screenshot." in body
     assert "Where in the system" in body
     assert Case.objects.count() == 0
+    data = {**_new_case_data(product), "intake_where": "Payroll > Export"}
+    client_a.post(
+        reverse("portal:new_case"),
+        {**data, "attachments": SimpleUploadedFile("s.png", factories.PNG_BYTES, "image/png")},
+    )
+    case = Case.objects.get()
+    page = client_a.get(reverse("portal:case", args=[case.number])).content.decode()
+    assert "Where in the system:</strong> Payroll &gt; Export" in page
 
 
 def test_intake_fields_load_for_the_chosen_product(client_a: Client, product: Any) -> None:
