@@ -72,8 +72,18 @@ def test_closed_case_leaves_order_and_reopen_goes_last(
 ) -> None:
     actions.do_change_case_status(actor=contact_a.user, case=three[0], status=Status.CLOSED)
     assert _order(org_a) == ["two", "three"]
+    # Ranks are the positions the customer sees (the desk shows the rank): no gap stays.
+    assert _ranks(org_a) == {"one": 0, "two": 1, "three": 2}
     actions.do_change_case_status(actor=contact_a.user, case=three[0], status=Status.OPEN)
     assert _order(org_a) == ["two", "three", "one"]
+    assert _ranks(org_a) == {"two": 1, "three": 2, "one": 3}
+    # Closing one in the middle closes its gap; the one before it keeps its place.
+    actions.do_change_case_status(actor=contact_a.user, case=three[2], status=Status.CLOSED)
+    assert _ranks(org_a) == {"two": 1, "three": 0, "one": 2}
+
+
+def _ranks(org: Any) -> dict[str, int]:
+    return dict(Case.objects.filter(organization=org).values_list("subject", "rank"))
 
 
 def test_non_designated_colleague_cannot_reorder(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
@@ -102,6 +103,16 @@ def next_rank(organization_id: int) -> int:
     return (top[0] if top else 0) + 1
 
 
+def _close_rank_gap(case: Case) -> None:
+    """The cases after a closing one move up a place, so that a rank is the position the
+    customer sees (the portal lists 1, 2, 3 …, the desk shows the rank). Their order does
+    not change, so this is no change of theirs to record."""
+    Case.objects.filter(organization_id=case.organization_id, rank__gt=case.rank).exclude(
+        status=Status.CLOSED
+    ).exclude(pk=case.pk).update(rank=F("rank") - 1)
+    case.rank = 0
+
+
 def set_status(
     case: Case,
     status: str,
@@ -116,8 +127,9 @@ def set_status(
         case.closed_at = None
         case.rank = next_rank(case.organization_id)
     case.status = status
-    if status == Status.CLOSED:
+    if status == Status.CLOSED and old != Status.CLOSED:
         case.closed_at = now
+        _close_rank_gap(case)
     timers.on_status_changed(case=case, old=old, new=status, at=now)
     reminders.on_status_changed(case=case, old=old, new=status, at=now)
     record_case_event(
