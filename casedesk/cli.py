@@ -26,8 +26,18 @@ def _manage(args: Sequence[str]) -> int:
     return 0
 
 
+def default_base_url(host: str, port: int) -> str:
+    """Where links in e-mails point when CASEDESK_BASE_URL is not set: the address served
+    (a wildcard bind is reached on this machine at the loopback address)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _serve(host: str, port: int, web_workers: int) -> int:
     """Run web, worker and scheduler together; stop all when one stops."""
+    # The children (web and worker, which sends the mail) read it from the environment.
+    os.environ.setdefault("CASEDESK_BASE_URL", default_base_url(host, port))
     _manage(["migrate", "--noinput", "-v", "0"])
     python = sys.executable
     children = [

@@ -6,7 +6,7 @@ import pytest
 
 from casedesk.accounts.models import User
 from casedesk.cases.models import Case, Status
-from casedesk.cli import main
+from casedesk.cli import default_base_url, main
 from casedesk.customers.models import Contact, ContactRole, Contract, Organization
 
 
@@ -52,3 +52,9 @@ def test_demo_is_complete_and_idempotent(capsys: Any) -> None:
 def test_manage_passes_through(capsys: Any) -> None:
     assert main(["manage", "check"]) == 0
     assert "no issues" in capsys.readouterr().out
+
+
+def test_links_in_mail_follow_the_served_port_unless_configured() -> None:
+    assert default_base_url("127.0.0.1", 8010) == "http://127.0.0.1:8010"
+    assert default_base_url("0.0.0.0", 8000) == "http://127.0.0.1:8000"  # noqa: S104
+    assert default_base_url("::1", 8000) == "http://[::1]:8000"
