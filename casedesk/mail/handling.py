@@ -108,9 +108,10 @@ def handle(row: InboundMail, parsed: ParsedMail) -> Result:
 
 
 def _reply(parsed: ParsedMail, case: Case, sender: routing.Sender, via: str) -> Result:
-    uploads, kept, problems = _uploads(parsed.attachments)
     language = _language(sender)
     with translation.override(language):
+        # In the writer's language: the note on refused files is part of their message.
+        uploads, kept, problems = _uploads(parsed.attachments)
         body = parsed.reply or parsed.text
         body = _with_problems(body, problems)
         if not body.strip() and not uploads:
@@ -202,9 +203,9 @@ def _new_case(row: InboundMail, parsed: ParsedMail, contact: Contact) -> Result:
     product = routing.product_for(contact, row.mailbox)
     if product is None:
         raise DomainError("No product is configured: cannot open cases from e-mail.")
-    uploads, kept, problems = _uploads(parsed.attachments)
     language = contact.language
     with translation.override(language):
+        uploads, kept, problems = _uploads(parsed.attachments)
         description = _with_problems(parsed.text.strip(), problems) or _(
             "(The e-mail had no text.)"
         )

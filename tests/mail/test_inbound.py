@@ -300,6 +300,21 @@ def test_attachments_are_kept_and_refused_ones_are_named(
     assert row.data["rejected_attachments"]
 
 
+def test_the_note_on_refused_files_is_in_the_writers_language(
+    smtp: Inbox, contact_a: Any, case_a: Case, ingest: Ingest
+) -> None:
+    contact_a.language = "nb"
+    contact_a.save()
+    files = [("virus.exe", b"MZ", "application/octet-stream")]
+    new = ingest(make_mail(subject="Ny sak", attachments=files))
+    reply = ingest(make_mail(subject=f"Re: [Case {case_a.number}]", attachments=files))
+    for row in (new, reply):
+        assert row.case_message is not None
+        body = row.case_message.body
+        assert "Vedlegg som ikke ble godtatt" in body
+        assert "Filer av typen «exe» godtas ikke" in body
+
+
 def test_a_colleague_who_is_not_designated_reaches_only_their_own_cases_by_mail(
     smtp: Inbox, contact_a: Any, case_a: Case, ingest: Ingest
 ) -> None:
