@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from casedesk.accounts.models import User
 from casedesk.cases.models import Case, CaseEvent, Category, Severity, Status
 from casedesk.core import clock
+from casedesk.customers.models import Contact
 
 
 def record_case_event(
@@ -22,7 +23,12 @@ def record_case_event(
     new: object = "",
     on_behalf_of_customer: bool = False,
     data: dict[str, Any] | None = None,
+    contact: Contact | None = None,
 ) -> CaseEvent:
+    """`contact`: the customer who acted without a login (e-mail), named in the trail as
+    the actor would be."""
+    if contact is not None and actor is None:
+        data = {**(data or {}), "by": contact.name, "by_contact": contact.pk}
     return CaseEvent.objects.create(
         case=case,
         actor=actor,

@@ -209,6 +209,11 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
 
+    @property
+    def by_contact_name(self) -> str:
+        """The customer who acted without a login (e-mail), as recorded then."""
+        return str(self.data.get("by", "")) if isinstance(self.data, dict) else ""
+
 
 class IntakeField(models.Model):
     """Information a new case about a product must carry (configured by the vendor)."""

@@ -333,3 +333,16 @@ def test_a_colleague_who_is_not_designated_reaches_only_their_own_cases_by_mail(
     reply = ingest(make_mail(sender="col@a.test", subject=f"Re: [Case {own.number}] more"))
     assert (reply.case, reply.outcome) == (own, InboundMail.Outcome.REPLY)
     assert own.messages.count() == 2
+
+
+def test_the_audit_trail_names_the_customer_who_wrote_by_mail(
+    smtp: Inbox, contact_a: Any, agent: Any, client: Any, ingest: Ingest
+) -> None:
+    case = ingest(make_mail()).case
+    assert case is not None
+    ingest(make_mail(subject=f"Re: [Case {case.number}] more"))
+    client.force_login(agent)
+    page = client.get(f"/desk/cases/{case.number}/").content.decode()
+    assert f"{contact_a.name} · created the case" in page
+    assert f"{contact_a.name} · replied" in page
+    assert "system · replied" not in page

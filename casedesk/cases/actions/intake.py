@@ -185,6 +185,7 @@ def _create_case(
                     "intake": str(decision.reason or ""),
                     "approved_by": approved_by.pk if approved_by else None,
                 },
+                contact=requester,
             )
             attach_uploads(case=case, message=message, actor=actor, checked=checked, stored=stored)
             if in_transaction is not None:

@@ -83,6 +83,7 @@ def do_add_message(
                 actor=actor,
                 kind="note_added" if kind == "note" else "reply_added",
                 data={"message": message.pk, "channel": channel},
+                contact=contact,
             )
             attach_uploads(case=case, message=message, actor=actor, checked=checked, stored=stored)
             if contact is not None and case.status in REOPENED_BY_CUSTOMER_REPLY:
