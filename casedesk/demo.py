@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -213,7 +213,7 @@ def _organization(spec: DemoOrg, products: list[Product]) -> Organization:
         contract.products.set(products)
     first_demo_contact = spec.country == "NO"
     for index, person in enumerate(spec.people):
-        email = f"{person.split()[0].lower()}@{spec.domain}"
+        email = f"{_ascii(person.split()[0].lower())}@{spec.domain}"
         language = spec.language
         if first_demo_contact and index == 0:
             email, language = "contact@demo.test", "en"
@@ -236,6 +236,14 @@ def _organization(spec: DemoOrg, products: list[Product]) -> Organization:
     return org
 
 
+# Mail addresses are ASCII in practice (few servers take others): "Søren" is soren@….
+_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"})
+
+
+def _ascii(name: str) -> str:
+    return name.translate(_ASCII)
+
+
 def _demo_cases(agents: list[User], products: list[Product]) -> None:
     rng = random.Random(2026)  # noqa: S311 - reproducible demo content, not security
     statuses = [
@@ -254,9 +262,27 @@ def _demo_cases(agents: list[User], products: list[Product]) -> None:
     now = clock.now()
     for i in range(60):
         contact = contacts[i % len(contacts)]
-        assert contact.user is not None  # noqa: S101 - every demo contact can sign in
         product = products[i % 2 * 2]  # Journalia and Roomwise: no intake fields needed
         subject = rng.choice(SUBJECTS[contact.language])
+        # Each case's history happens at the times it shows: opened days ago, answered hours
+        # later, closed a day after that (SLA clocks and the audit trail agree with it).
+        opened = now - timedelta(days=60 - i, hours=rng.randint(0, 8))
+        target, agent = statuses[i % len(statuses)], agents[i % len(agents)]
+        _demo_case_history(i, contact, product, subject, opened, agent, target, rng)
+
+
+def _demo_case_history(
+    i: int,
+    contact: Contact,
+    product: Product,
+    subject: str,
+    opened: datetime,
+    agent: User,
+    target: str,
+    rng: random.Random,
+) -> None:
+    assert contact.user is not None  # noqa: S101 - every demo contact can sign in
+    with clock.pinned(opened):
         case = actions.do_create_case(
             actor=contact.user,
             requester=contact,
@@ -266,9 +292,8 @@ def _demo_cases(agents: list[User], products: list[Product]) -> None:
             category=rng.choice(Category.values),
             severity=rng.choice([1, 1, 2, 2, 2, 3, 4, 5]),
         )
-        target = statuses[i % len(statuses)]
-        agent = agents[i % len(agents)]
-        if target != Status.NEW:
+    if target != Status.NEW:
+        with clock.pinned(opened + timedelta(hours=rng.randint(1, 5))):
             actions.do_assign_case(actor=agent, case=case, assignee=agent)
             then = (
                 target
@@ -282,10 +307,9 @@ def _demo_cases(agents: list[User], products: list[Product]) -> None:
                 kind=Message.Kind.REPLY,
                 then_status=then,
             )
-        if target == Status.CLOSED:
+    if target == Status.CLOSED:
+        with clock.pinned(opened + timedelta(days=1, hours=rng.randint(0, 4))):
             actions.do_change_case_status(actor=contact.user, case=case, status=Status.CLOSED)
-        age = timedelta(days=60 - i, hours=rng.randint(0, 8))
-        Case.objects.filter(pk=case.pk).update(created_at=now - age, updated_at=now - age / 2)
 
 
 # Minutes of business time per severity: first response, next response, resolution. A

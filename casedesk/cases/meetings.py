@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from casedesk.cases.models import Case
+from casedesk.core import clock
 from casedesk.customers.models import Contact
 from casedesk.mail.outbound import deliver_email
 
@@ -88,7 +89,7 @@ def send_meeting_invite(case_id: int) -> None:
         location=location,
         organizer=organizer,
         attendee=contact.email,
-        now=timezone.now(),
+        now=clock.now(),
     )
     zone = recipient_time_zone(contact)
     # Templates show datetimes in the active zone, so the recipient's zone is activated for

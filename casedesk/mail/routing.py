@@ -19,6 +19,7 @@ from django.utils import timezone
 from casedesk.accounts.models import User
 from casedesk.cases.access import contact_on_case
 from casedesk.cases.models import Case
+from casedesk.core import clock
 from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
 from casedesk.customers.entitlement import first_covered_product
 from casedesk.customers.models import Contact, Organization, Product
@@ -141,7 +142,7 @@ def product_for(contact: Contact | None, mailbox: Mailbox | None) -> Product | N
     if mailbox is not None and mailbox.default_product_id is not None:
         return mailbox.default_product
     if contact is not None:
-        covered = first_covered_product(contact, timezone.localdate())
+        covered = first_covered_product(contact, timezone.localdate(clock.now()))
         if covered is not None:
             return covered
     return Product.objects.order_by("name").first()

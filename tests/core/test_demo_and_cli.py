@@ -41,6 +41,14 @@ def test_demo_is_complete_and_idempotent(capsys: Any) -> None:
         "da",
         "nl",
     }
+    # Each case's history happened at the times it shows, in order.
+    for case in Case.objects.prefetch_related("messages", "events"):
+        times = [case.created_at, *(m.created_at for m in case.messages.all())]
+        assert times == sorted(times)
+        assert case.updated_at >= times[-1]
+        assert all(e.created_at >= case.created_at for e in case.events.all())
+        assert case.closed_at is None or case.closed_at >= times[-1]
+    assert all(email.isascii() for email in Contact.objects.values_list("email", flat=True))
     agent = User.objects.get(email="agent@demo.test")
     assert agent.is_agent
     assert agent.check_password("demo")
