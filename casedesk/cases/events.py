@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.models import User
@@ -75,6 +77,13 @@ def _value_label(field: str, value: str) -> str:
             return str(enum(int(value) if field == "severity" else value).label)
         except ValueError:
             return value
+    if field == "meeting" and value:
+        # Stored as an ISO time; shown in the reader's zone and format.
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
     return value or "–"
 
 

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from casedesk.cases.models import Case
+from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import clock
 from casedesk.customers.models import Contact
 from casedesk.mail.outbound import deliver_email
@@ -50,7 +50,10 @@ def invite_ics(
     organizer: str,
     attendee: str,
     now: datetime,
+    sequence: int = 0,
 ) -> str:
+    """`sequence` counts the times the meeting was moved: calendar clients (Outlook among
+    them) apply a changed event only when it rises (RFC 5545)."""
     ends_at = starts_at + timedelta(minutes=minutes)
     lines = [
         "BEGIN:VCALENDAR",
@@ -59,6 +62,7 @@ def invite_ics(
         "METHOD:REQUEST",
         "BEGIN:VEVENT",
         f"UID:case-{case.number}-meeting@{organizer.split('@')[-1]}",
+        f"SEQUENCE:{sequence}",
         f"DTSTAMP:{_stamp(now)}",
         f"DTSTART:{_stamp(starts_at)}",
         f"DTEND:{_stamp(ends_at)}",
@@ -90,6 +94,7 @@ def send_meeting_invite(case_id: int) -> None:
         organizer=organizer,
         attendee=contact.email,
         now=clock.now(),
+        sequence=max(0, CaseEvent.objects.filter(case=case, kind="meeting_scheduled").count() - 1),
     )
     zone = recipient_time_zone(contact)
     # Templates show datetimes in the active zone, so the recipient's zone is activated for

@@ -70,7 +70,23 @@ def test_requested_meeting_is_booked_with_a_calendar_invite(
     assert "DTEND:20260310T094500Z" in ics
     assert "https://meet.test/x" in ics
     assert "METHOD:REQUEST" in ics
+    assert "SEQUENCE:0" in ics
     assert case.events.filter(kind="meeting_scheduled").count() == 1
+    # Moved: the same event, a higher sequence, so calendars replace it; the trail shows
+    # both times as the agent reads them (Oslo), not as stored.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("desk:meeting", args=[case.number]),
+            {"starts_at": "2026-03-11T14:00", "minutes": 45, "location": "https://meet.test/x"},
+        )
+    [moved] = mail.outbox
+    _name, ics, _mimetype = moved.attachments[0]
+    assert "SEQUENCE:1" in ics
+    assert f"UID:case-{case.number}-meeting@" in ics
+    page = client.get(reverse("desk:case", args=[case.number])).content.decode()
+    assert "+00:00" not in page
+    assert "03/10/2026 10 a.m." in page
 
 
 def test_meeting_in_the_past_is_refused(sla: Any, frozen: Any, case_a: Case, agent: Any) -> None:
