@@ -16,6 +16,8 @@ from casedesk.sla.models import Calendar, OpeningHours, SLAPolicy, SLATarget
 from tests import factories
 from tests.services import need
 
+pytest_plugins = ["tests.smtp"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings: Any, tmp_path: Path) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -19,7 +17,7 @@ from casedesk.core.errors import DomainError
 from casedesk.sla.models import SLATimer
 from tests import factories
 from tests.factories import oslo
-from tests.mail.conftest import Inbox, free_port
+from tests.smtp import Inbox
 
 
 def test_requested_meeting_is_booked_with_a_calendar_invite(
@@ -102,18 +100,6 @@ def test_meeting_in_the_past_is_refused(sla: Any, frozen: Any, case_a: Case, age
 
 # A meeting at 10:00 UTC on 10 March 2026: 10:00 in London (GMT), 11:00 in Oslo (CET).
 MEETING_AT = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.DEFAULT_FROM_EMAIL = "support@desk.test"
-    yield inbox
-    controller.stop()
 
 
 def _book(agent: Any, case: Case, capture: Any, *, location: str = "https://meet.test/x") -> None:

@@ -1,59 +1,20 @@
-"""Mail tests: a real SMTP server on loopback for what we send, real bytes for what we get."""
+"""Mail tests: real bytes for what we get (the SMTP server for what we send is tests/smtp.py)."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterator
-from email import message_from_bytes, policy
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from casedesk.mail import inbound
 from casedesk.mail.models import InboundMail
+from tests.smtp import Inbox, free_port
 
-
-class Inbox:
-    """What the SMTP server received; `fail` makes it refuse everything (451)."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.fail = False
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.fail:
-            return "451 4.3.0 try again later"
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address in str(m["To"])]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.DEFAULT_FROM_EMAIL = "support@desk.test"
-    settings.CASEDESK_REPLY_ADDRESS = "support@desk.test"
-    settings.CASEDESK_MAIL_DOMAIN = "desk.test"
-    yield inbox
-    controller.stop()
+__all__ = ["Inbox", "free_port"]
 
 
 def make_mail(
