@@ -32,6 +32,7 @@ def clean_intake_data(
     without a word: a key the product does not ask for, or a value too long, is a problem."""
     cleaned: dict[str, str] = {}
     problems: dict[str, str] = {}
+    missing: set[str] = set()
     fields = intake_fields_for(product)
     known = {field.key for field in fields}
     for key in sorted(set(data) - known):
@@ -40,11 +41,13 @@ def clean_intake_data(
         if field.kind == IntakeField.Kind.ATTACHMENT:
             if field.required and attachment_count == 0:
                 problems[field.key] = _("Please attach %(label)s.") % {"label": field.label}
+                missing.add(field.key)
             continue
         value = (data.get(field.key) or "").strip()
         if not value:
             if field.required:
                 problems[field.key] = _("Please fill in %(label)s.") % {"label": field.label}
+                missing.add(field.key)
             continue
         if field.kind == IntakeField.Kind.DATE:
             try:
@@ -65,10 +68,9 @@ def clean_intake_data(
             continue
         cleaned[field.key] = value
     if problems:
-        missing_only = all(key in known and not (data.get(key) or "").strip() for key in problems)
         raise DomainError(
             _("Some required information is missing.")
-            if missing_only
+            if problems.keys() <= missing
             else _("Some information is not valid."),
             code=ErrorCode.MISSING_REQUIRED_FIELD,
             details=problems,

@@ -19,6 +19,7 @@ from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from casedesk.core.errors import DomainError, ErrorCode
+from casedesk.core.ids import ID_MAX
 
 # Model instances, or plain rows from `.values()` (which must include the ordering fields).
 M = TypeVar("M", bound=Model | dict[str, Any])
@@ -52,8 +53,8 @@ def _decode(model: type[Model], ordering: Sequence[str], cursor: str) -> list[An
         raise DomainError(_("The page cursor is invalid."), code=ErrorCode.INVALID_INPUT) from exc
 
 
-# The range of a 64-bit integer column; SQLite and PostgreSQL refuse any other value.
-_INT_RANGE = range(-(2**63), 2**63)
+# What a 64-bit integer column holds; SQLite and PostgreSQL refuse any other value.
+_INT_RANGE = range(-ID_MAX - 1, ID_MAX + 1)
 
 
 def _bindable(value: Any) -> Any:
