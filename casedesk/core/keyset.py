@@ -59,7 +59,9 @@ _INT_RANGE = range(-ID_MAX - 1, ID_MAX + 1)
 
 def _bindable(value: Any) -> Any:
     """A cursor comes from the client: refuse values the database would fail on, rather
-    than answer with a server error."""
+    than answer with a server error. Every ordering field is a non-null column."""
+    if value is None:
+        raise ValueError("null in a cursor")
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("cursor times carry their offset")

@@ -21,8 +21,14 @@ RECENT = [
     ["0001-01-01T00:00:00+05:00", 1],
     ["2026-01-01T00:00:00", 1],  # no offset: cursors we make always carry one
     ["2026-01-01T00:00:00+00:00", 2**70],
+    [None, 1],
+    ["2026-01-01T00:00:00+00:00", None],
 ]
-QUEUE = [[1, "9999-12-31T23:59:59-05:00", 1, 1], [1, "2026-01-01T00:00:00Z", 2**70, 1]]
+QUEUE = [
+    [1, "9999-12-31T23:59:59-05:00", 1, 1],
+    [1, "2026-01-01T00:00:00Z", 2**70, 1],
+    [None, None, None, None],
+]
 
 
 def _cursor(values: list[Any]) -> str:
@@ -41,8 +47,14 @@ def test_api_queue(agent_api: Api, case_a: Any, values: list[Any]) -> None:
 
 
 @pytest.mark.parametrize("path", ["/organizations", "/contacts"])
-def test_api_names_with_nul(agent_api: Api, contact_a: Any, path: str) -> None:
-    assert_error(agent_api.get(path, {"cursor": _cursor(["a\u0000", 1])}), 422, "invalid_input")
+@pytest.mark.parametrize("values", [["a\u0000", 1], [None, 1]])
+def test_api_names(agent_api: Api, contact_a: Any, path: str, values: list[Any]) -> None:
+    assert_error(agent_api.get(path, {"cursor": _cursor(values)}), 422, "invalid_input")
+
+
+def test_api_contracts_and_mail(agent_api: Api, contact_a: Any) -> None:
+    assert_error(agent_api.get("/contracts", {"cursor": _cursor([None])}), 422, "invalid_input")
+    assert_error(agent_api.get("/mail", {"cursor": _cursor([None, 1])}), 422, "invalid_input")
 
 
 def test_a_good_cursor_still_pages(agent_api: Api, contact_a: Any, product: Any) -> None:
