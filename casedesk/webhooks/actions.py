@@ -112,9 +112,10 @@ def emit_case_event(event: str, case: Case) -> list[int]:
     return emit_event(event, lambda: case_payload(case))
 
 
-def emit_case_changed(case: Case) -> list[int]:
-    """case.closed when the change closed it, otherwise case.updated."""
-    return emit_case_event(Event.CASE_CLOSED if case.is_closed else Event.CASE_UPDATED, case)
+def emit_case_changed(case: Case, *, closed_it: bool) -> list[int]:
+    """case.closed when this change closed the case, otherwise case.updated (an edit of a
+    case that was closed already is an update, not a second closing)."""
+    return emit_case_event(Event.CASE_CLOSED if closed_it else Event.CASE_UPDATED, case)
 
 
 def emit_message_event(message: Message) -> list[int]:

@@ -39,13 +39,48 @@ def test_case_lifecycle_emits_events(
     assert [e["event"] for e in events] == [
         "case.created",
         "message.created",
+        "case.updated",  # the first reply opened it
         "case.updated",
         "case.closed",
     ]
     assert events[0]["data"]["case"]["number"] == case.number
     assert events[1]["data"]["message"]["body"] == "We are on it"
-    assert events[2]["data"]["case"]["assignee"]["id"] == agent.pk
-    assert events[3]["data"]["case"]["status"] == "closed"
+    assert events[2]["data"]["case"]["status"] == "open"
+    assert events[3]["data"]["case"]["assignee"]["id"] == agent.pk
+    assert events[4]["data"]["case"]["status"] == "closed"
+
+
+def test_status_changes_that_come_with_a_reply_or_an_edit_are_told_once(
+    receiver: Receiver,
+    endpoint: Endpoint,
+    case_a: Any,
+    contact_a: Any,
+    agent: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    def told(change: Any) -> list[tuple[str, str]]:
+        receiver.requests.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        return [(e["event"], e["data"]["case"]["status"]) for e in _events(receiver)]
+
+    assert told(
+        lambda: actions.do_add_message(
+            actor=agent, case=case_a, body="Try this", then_status=Status.WAITING_ON_CUSTOMER
+        )
+    ) == [("message.created", "waiting_on_customer"), ("case.updated", "waiting_on_customer")]
+    # The customer's answer puts it back with the agents.
+    assert told(lambda: actions.do_add_message(actor=contact_a.user, case=case_a, body="No")) == [
+        ("message.created", "open"),
+        ("case.updated", "open"),
+    ]
+    assert told(
+        lambda: actions.do_change_case_status(actor=contact_a.user, case=case_a, status="closed")
+    ) == [("case.closed", "closed")]
+    # Editing a closed case is an update, not a second closing.
+    assert told(
+        lambda: actions.do_change_case_category(actor=agent, case=case_a, category="question")
+    ) == [("case.updated", "closed")]
 
 
 def test_nothing_is_built_or_logged_without_endpoints(

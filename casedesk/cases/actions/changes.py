@@ -47,7 +47,8 @@ def do_change_case_status(
         set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
         case.updated_at = clock.now()
         case.save(update_fields=STATUS_FIELDS)
-        transaction.on_commit(lambda: emit_case_changed(case))
+        closed_it = status == Status.CLOSED
+        transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
     return case
 
 
@@ -119,6 +120,7 @@ def do_update_case(
         changed = _apply_assignee(case, actor, assignee)
         changed |= _apply_severity(case, actor, severity)
         changed |= _apply_category(case, actor, category)
+        closed_it = status == Status.CLOSED and case.status != Status.CLOSED
         if status != case.status:
             lifecycle.check_transition(
                 case.status, status, is_agent=True, on_behalf_of_customer=on_behalf_of_customer
@@ -128,7 +130,7 @@ def do_update_case(
         if changed:
             case.updated_at = clock.now()
             case.save(update_fields=UPDATABLE_FIELDS)
-            transaction.on_commit(lambda: emit_case_changed(case))
+            transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
     return case
 
 
@@ -139,7 +141,7 @@ def do_assign_case(*, actor: User, case: Case, assignee: User | None) -> Case:
         if _apply_assignee(case, actor, assignee):
             case.updated_at = clock.now()
             case.save(update_fields=["assignee", "updated_at"])
-            transaction.on_commit(lambda: emit_case_changed(case))
+            transaction.on_commit(lambda: emit_case_changed(case, closed_it=False))
     return case
 
 
@@ -150,7 +152,7 @@ def do_change_case_severity(*, actor: User, case: Case, severity: int) -> Case:
         if _apply_severity(case, actor, severity):
             case.updated_at = clock.now()
             case.save(update_fields=["severity", "queue_class", "queue_due_at", "updated_at"])
-            transaction.on_commit(lambda: emit_case_changed(case))
+            transaction.on_commit(lambda: emit_case_changed(case, closed_it=False))
     return case
 
 
@@ -161,7 +163,7 @@ def do_change_case_category(*, actor: User, case: Case, category: str) -> Case:
         if _apply_category(case, actor, category):
             case.updated_at = clock.now()
             case.save(update_fields=["category", "updated_at"])
-            transaction.on_commit(lambda: emit_case_changed(case))
+            transaction.on_commit(lambda: emit_case_changed(case, closed_it=False))
     return case
 
 
@@ -177,7 +179,7 @@ def do_close_case_automatically(*, case_id: int, reason: str, now: datetime) -> 
         case.updated_at = clock.now()
         case.save(update_fields=STATUS_FIELDS)
         transaction.on_commit(lambda: tasks.send_auto_closed_notice(case_id))
-        transaction.on_commit(lambda: emit_case_changed(case))
+        transaction.on_commit(lambda: emit_case_changed(case, closed_it=True))
     return True
 
 
@@ -211,7 +213,8 @@ def do_change_case_status_by_link(*, case_id: int, contact_id: int, status: str)
             )
         case.updated_at = clock.now()
         case.save(update_fields=STATUS_FIELDS)
-        transaction.on_commit(lambda: emit_case_changed(case))
+        closed_it = status == Status.CLOSED
+        transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
     return case
 
 

@@ -31,7 +31,7 @@ from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.customers.models import Contact
 from casedesk.sla import timers
-from casedesk.webhooks.actions import emit_message_event
+from casedesk.webhooks.actions import emit_case_changed, emit_message_event
 
 
 def do_add_message(
@@ -68,6 +68,7 @@ def do_add_message(
     try:
         with transaction.atomic(savepoint=False):
             case = lock_case(case)
+            status_before = case.status
             now = clock.now()
             message = Message.objects.create(
                 case=case,
@@ -106,6 +107,12 @@ def do_add_message(
                     lambda: tasks.send_reply_notification(message.pk), robust=True
                 )
             transaction.on_commit(lambda: emit_message_event(message), robust=True)
+            if case.status != status_before:
+                # A reply that reopens the case or sets its next status changes the case too.
+                closed_it = case.status == Status.CLOSED
+                transaction.on_commit(
+                    lambda: emit_case_changed(case, closed_it=closed_it), robust=True
+                )
     except BaseException:
         delete_stored(stored)
         raise
