@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from casedesk.cases.models import Case, HeldRequest, Message
+from casedesk.cases.models import Case, Channel, HeldRequest, Message
 from casedesk.customers.entitlement import APPROVER_ROLES
 from casedesk.customers.models import Contact, ContactRole
 from casedesk.mail import outbound
@@ -31,6 +31,7 @@ def _send(
     automatic: bool = True,
     in_reply_to: str = "",
     suppress_reason: str = "",
+    answers_mail: bool = False,
 ) -> None:
     # The mail app adds the threading headers, reply address and case tag, records the
     # send (once per key) and marks automatic mail as such (RFC 3834).
@@ -52,6 +53,7 @@ def _send(
             automatic=automatic,
             in_reply_to=in_reply_to,
             suppress_reason=suppress_reason,
+            answers_mail=answers_mail,
         )
     )
 
@@ -90,6 +92,7 @@ def send_acknowledgement(case_id: int) -> None:
         case=case,
         in_reply_to=answered,
         suppress_reason=suppress_reason,
+        answers_mail=case.channel == Channel.EMAIL,
     )
 
 

@@ -39,6 +39,7 @@ def send_inbound_answer(inbound_id: int) -> None:
             html=html,
             language=language,
             automatic=True,
+            answers_mail=True,
             in_reply_to=row.message_id,
             suppress_reason="" if row.auto_reply_allowed else row.data.get("no_auto_reply", "-"),
         )

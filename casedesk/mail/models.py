@@ -163,6 +163,8 @@ class OutboundMail(models.Model):
     subject = models.CharField(max_length=250)
     message_id = models.CharField(max_length=250)
     automatic = models.BooleanField(default=True)
+    # Answers a mail someone sent us (its receipt, a refusal): what the hourly limit counts.
+    answers_mail = models.BooleanField(default=False)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -175,8 +177,8 @@ class OutboundMail(models.Model):
         indexes = (
             models.Index(
                 fields=("to_address", "created_at"),
-                condition=Q(automatic=True),
-                name="outboundmail_auto_to",
+                condition=Q(answers_mail=True),
+                name="outboundmail_answers_to",
             ),
             models.Index(fields=("case", "state"), name="outboundmail_case"),
         )

@@ -46,6 +46,8 @@ class CaseMail:
     cc: list[str] = field(default_factory=list)
     automatic: bool = True
     in_reply_to: str = ""
+    # Automatic mail that answers a mail someone sent us: the hourly limit applies to it.
+    answers_mail: bool = False
     # Set by the caller when the mail answers something that must not get an automatic
     # answer (RFC 3834), e.g. an auto-submitted message that opened the case.
     suppress_reason: str = ""
@@ -93,10 +95,10 @@ _permanent_flag = PreparedQuery(
 def suppression_reason(address: str, *, exclude_key: str = "", answering: bool = True) -> str:
     """Why an automatic mail to this address must not go out now, or "".
 
-    The hourly limit is for `answering` mail, which replies to a message someone sent us: two
-    machines answering each other is the loop it stops (RFC 3834). A receipt for a case
-    opened in the portal or by phone answers no mail, and a customer opening many cases in
-    an outage should get each one."""
+    The hourly limit is for `answering` mail, which replies to a mail someone sent us, and
+    counts only such mail: two machines answering each other is the loop it stops (RFC
+    3834). A receipt for a case opened in the portal or by phone, or a reminder, answers no
+    mail, and a customer opening many cases in an outage should get each one."""
     # Flags are stored in lower case (handling._bounce): an exact match uses the unique index.
     flag = _permanent_flag.first(address.lower())
     if flag is not None:
@@ -106,7 +108,7 @@ def suppression_reason(address: str, *, exclude_key: str = "", answering: bool =
     limit = int(settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR)
     recent = (
         OutboundMail.objects.filter(
-            automatic=True,
+            answers_mail=True,
             to_address=address.lower(),
             created_at__gte=clock.now() - timedelta(hours=1),
             state__in=[OutboundMail.State.SENT, OutboundMail.State.PENDING],
@@ -141,6 +143,7 @@ def _record(mail: CaseMail) -> OutboundMail:
                 subject=subject[:250],
                 message_id=message_id,
                 automatic=mail.automatic,
+                answers_mail=mail.answers_mail,
                 created_at=now,
             )
             if mail.case is not None:
@@ -207,7 +210,7 @@ def deliver(mail: CaseMail) -> OutboundMail:
         return record
     if mail.automatic:
         reason = mail.suppress_reason or suppression_reason(
-            mail.to, exclude_key=mail.key, answering=bool(mail.in_reply_to)
+            mail.to, exclude_key=mail.key, answering=mail.answers_mail
         )
         if reason:
             logger.info("not sending %s to %s: %s", mail.key, mail.to, reason)

@@ -234,9 +234,21 @@ def test_receipts_for_cases_opened_in_the_portal_are_not_rate_limited(
             factories.make_case(contact_a, product, subject=f"Outage {n}")
     assert len(smtp.to(contact_a.email)) == 5
     assert not OutboundMail.objects.filter(state=OutboundMail.State.SUPPRESSED).exists()
-    # Those receipts still count when an answer to an e-mail would be the next one.
+    # Nor do they count against the answers to e-mail that the limit is for.
     row = ingest(make_mail(sender=contact_a.email, subject="And by e-mail"))
-    assert OutboundMail.objects.get(case=row.case).state == OutboundMail.State.SUPPRESSED
+    assert OutboundMail.objects.get(case=row.case).state == OutboundMail.State.SENT
+
+
+def test_the_limit_holds_for_mail_without_a_message_id(
+    smtp: Inbox, settings: Any, contact_a: Any, ingest: Ingest
+) -> None:
+    """An auto-responder that sends no Message-ID still gets answers only within the limit."""
+    settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR = 2
+    for n in range(4):
+        raw = make_mail(sender=contact_a.email, subject=f"Ping {n}")
+        ingest(raw.replace(b"Message-ID:", b"X-Old-Message-ID:"))
+    assert len(smtp.to(contact_a.email)) == 2
+    assert OutboundMail.objects.filter(state=OutboundMail.State.SUPPRESSED).count() == 2
 
 
 def test_mail_from_our_own_address_is_a_loop_and_ignored(smtp: Inbox, ingest: Ingest) -> None:
