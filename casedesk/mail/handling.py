@@ -242,9 +242,11 @@ def _new_case(row: InboundMail, parsed: ParsedMail, contact: Contact) -> Result:
                 answer=True,
             )
     if isinstance(made, HeldRequest):
+        with translation.override(language):
+            message = _held_message(made)
         return Result(
             Outcome.HELD,
-            data={"held_request": made.pk, **_answer(_held_message(made), language, "held")},
+            data={"held_request": made.pk, **_answer(message, language, "held")},
             answer=True,
         )
     first = made.messages.order_by("id").first()

@@ -128,6 +128,8 @@ def organization_by_domain(address: str) -> Organization | None:
         return None
     org_ids = list(
         Contact.objects.filter(email__iendswith="@" + domain)
+        # No ordering: Contact's default (name) would make DISTINCT count each name.
+        .order_by()
         .values_list("organization_id", flat=True)
         .distinct()[:2]
     )

@@ -130,6 +130,7 @@ def test_unknown_sender_is_refused_politely_in_the_organizations_language(
 ) -> None:
     org_a.language = "nb"
     org_a.save()
+    factories.make_contact(org_a, email="second@a.test")  # two people at the domain
     row = ingest(make_mail(sender="stranger@a.test", message_id="<s1@a.test>"))
     assert row.outcome == InboundMail.Outcome.REFUSED
     assert Case.objects.count() == 0
@@ -139,6 +140,7 @@ def test_unknown_sender_is_refused_politely_in_the_organizations_language(
     text = answer.get_body(("plain",))
     assert text is not None
     assert contact_a.name in text.get_content()  # the reference person is named
+    assert "Vi fant deg ikke blant kontaktpersonene" in text.get_content()
 
 
 def test_suspended_customer_is_refused(smtp: Inbox, product: Any, ingest: Ingest) -> None:
@@ -156,12 +158,15 @@ def test_non_designated_contact_is_held_when_the_vendor_holds(
     vendor = Vendor.current()
     vendor.hold_requests_from_non_designated = True
     vendor.save()
-    colleague = factories.make_contact(org_a, email="colleague@a.test")
+    colleague = factories.make_contact(org_a, email="colleague@a.test", language="nb")
     colleague.roles.all().delete()
     row = ingest(make_mail(sender="colleague@a.test"))
     assert row.outcome == InboundMail.Outcome.HELD
     assert HeldRequest.objects.get().requester == colleague
-    assert len(smtp.to("colleague@a.test")) == 1  # "waiting for approval"
+    [answer] = smtp.to("colleague@a.test")  # "waiting for approval", in their language
+    text = answer.get_body(("plain",))
+    assert text is not None
+    assert "venter på godkjenning" in text.get_content()
     assert ContactRole.objects.filter(contact=contact_a).exists()
 
 
