@@ -20,7 +20,7 @@ def test_acknowledgement_and_reply_over_smtp(
         actions.do_add_message(
             actor=agent,
             case=case,
-            body="Prøv å starte på nytt.",
+            body="Prøv å starte på nytt: Innstillinger > Hurtigbuffer & \"Tøm\".",
             then_status=Status.SOLUTION_PROPOSED,
         )
     ack, reply = smtp.messages
@@ -32,5 +32,7 @@ def test_acknowledgement_and_reply_over_smtp(
     html = reply.get_body(("html",))
     assert text is not None
     assert html is not None
-    assert "Prøv å starte på nytt." in text.get_content()
+    # Plain text is not HTML: nothing escaped there; the HTML part escapes it.
+    assert 'Prøv å starte på nytt: Innstillinger > Hurtigbuffer & "Tøm".' in text.get_content()
+    assert "Innstillinger &gt; Hurtigbuffer &amp;" in html.get_content()
     assert "Hei" in text.get_content()  # Norwegian greeting for a Norwegian contact
