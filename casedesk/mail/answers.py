@@ -3,6 +3,8 @@ in the sender's language, threaded under their mail, never to automatic mail (RF
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,6 +12,10 @@ from django.utils import translation
 
 from casedesk.mail import outbound
 from casedesk.mail.models import InboundMail
+
+# "Re:" and how mail programs in our languages write it ("SV:", "AW:", "Antw:", "VS:"), so an
+# answer to a reply does not read "Re: Re: …".
+_ALREADY_A_REPLY = re.compile(r"^\s*(re|sv|aw|antw|vs|ang)\s*:", re.IGNORECASE)
 
 
 def send_inbound_answer(inbound_id: int) -> None:
@@ -28,7 +34,9 @@ def send_inbound_answer(inbound_id: int) -> None:
     with translation.override(language):
         text = render_to_string("mail/email/answer.txt", context)
         html = render_to_string("mail/email/answer.html", context)
-        subject = translation.gettext("Re: %(subject)s") % {"subject": row.subject or "–"}
+        subject = row.subject or "–"
+        if not _ALREADY_A_REPLY.match(subject):
+            subject = translation.gettext("Re: %(subject)s") % {"subject": subject}
     outbound.deliver(
         outbound.CaseMail(
             kind=answer.get("kind", "refusal"),

@@ -363,3 +363,12 @@ def test_the_audit_trail_names_the_customer_who_wrote_by_mail(
     assert f"{contact_a.name} · created the case" in page
     assert f"{contact_a.name} · replied" in page
     assert "system · replied" not in page
+
+
+def test_an_answer_to_a_reply_does_not_stack_re(smtp: Inbox, ingest: Ingest, db: None) -> None:
+    ingest(make_mail(sender="who@nowhere.test", subject="SV: Printing fails"))
+    ingest(make_mail(sender="who@nowhere.test", subject="Printing fails"))
+    assert [m["Subject"] for m in smtp.to("who@nowhere.test")] == [
+        "SV: Printing fails",
+        "Re: Printing fails",
+    ]
