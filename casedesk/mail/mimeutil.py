@@ -14,7 +14,15 @@ from email.utils import getaddresses
 
 MAX_HEADER_CHARS = 4000
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
 _CHARSET_ALIASES = {"unknown-8bit": "utf-8", "x-unknown": "utf-8", "x-user-defined": "cp1252"}
+# Mail labelled Latin-1 or ASCII is UTF-8 when it decodes as UTF-8 (such text in real Latin-1
+# is all but impossible), else nearly always Windows-1252: Outlook's "–", "’", "€" sit in
+# 0x80-0x9F, where Latin-1 has control characters (browsers read it so too, WHATWG).
+# Latin-1 stays last for the five bytes Windows-1252 leaves undefined.
+_READ_AS_CP1252 = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii"}
+)
 
 
 def decode_words(value: str) -> str:
@@ -47,6 +55,9 @@ def header(msg: Message, name: str) -> str:
         value = msg.get(name)
         text = "" if value is None else str(value)
     except Exception:  # policy.default can trip over malformed headers
+        text = decode_words(raw_header(msg, name))
+    if _C1_CONTROLS.search(text):
+        # Read as Latin-1 what was written in Windows-1252: decode the words ourselves.
         text = decode_words(raw_header(msg, name))
     text = re.sub(r"\s*\r?\n\s*", " ", text).strip()
     return without_nul(text[:MAX_HEADER_CHARS])
@@ -87,7 +98,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     candidates = []
     if charset:
         name = charset.strip().strip('"').lower()
-        candidates.append(_CHARSET_ALIASES.get(name, name))
+        if name in _READ_AS_CP1252:
+            candidates += ["utf-8", "cp1252", "iso-8859-1"]
+        else:
+            candidates.append(_CHARSET_ALIASES.get(name, name))
     candidates += ["utf-8", "cp1252"]
     for name in candidates:
         try:
