@@ -56,7 +56,7 @@ class ErrorOut(Out):
 
 # Documented on every operation, so clients (and schemathesis) know each error's shape.
 ERRORS: dict[frozenset[int], type[BaseModel]] = {
-    frozenset({400, 401, 403, 404, 409, 413, 422, 429}): ErrorOut,
+    frozenset({400, 401, 403, 404, 409, 413, 415, 422, 429}): ErrorOut,
 }
 
 

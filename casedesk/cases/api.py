@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, UploadedFile
+from ninja.errors import HttpError
 from ninja.responses import Status as Reply
 
 from casedesk.accounts.models import User
@@ -241,6 +242,9 @@ def create_message(
 ) -> Reply[MessageOut]:
     user = api_user(request)
     case = access_case(user=user, number=number)
+    if request.content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        # A JSON body would read as no fields at all: "the message is empty" misleads.
+        raise HttpError(415, _("Send the message as multipart/form-data (fields and files)."))
     check_keys(request.POST, source="form", allowed=field_names(MessageForm))
     # A file under any other name would be dropped without a word.
     check_keys(request.FILES, source="form", allowed={"attachments"})

@@ -23,9 +23,11 @@ from casedesk.core.keyset import paginate
 from casedesk.customers.access import organizations_visible_to, require_agent, require_contact
 from casedesk.customers.entitlement import covered_products
 from casedesk.customers.models import Contact, ContactRole, Contract, Organization, Product, Site
+from casedesk.customers.queries import contacts_by_email, contacts_by_phone
 from casedesk.customers.schemas import (
     ContactOut,
     ContactPage,
+    ContactParams,
     ContractOut,
     ContractPage,
     OrganizationOut,
@@ -92,11 +94,16 @@ def get_organization(request: HttpRequest, organization_id: PathId) -> Organizat
 
 
 @router.get("/contacts", response=responses({200: ContactPage}), url_name="contacts")
-def list_contacts(request: HttpRequest, params: Query[PageParams]) -> ContactPage:
-    user = _agent(request, PageParams)
+def list_contacts(request: HttpRequest, params: Query[ContactParams]) -> ContactPage:
+    """Agents and integrations; `phone` finds a caller by number, `email` by address."""
+    user = _agent(request, ContactParams)
     contacts = _contacts(user)
     if params.organization:
         contacts = contacts.filter(organization_id=params.organization)
+    if params.email:
+        contacts = contacts_by_email(contacts, params.email)
+    if params.phone:
+        contacts = contacts_by_phone(contacts, params.phone)
     page = paginate(contacts, ordering=("name", "id"), cursor=params.cursor, size=params.limit)
     return ContactPage(items=[contact_out(c) for c in page.items], next_cursor=page.next_cursor)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from casedesk.accounts.models import User
 from casedesk.core.prepared import PreparedModelQuery
-from casedesk.customers.models import Contact, Organization
+from casedesk.customers.models import PHONE_SEPARATORS, Contact, Organization
 
 # Every inbound mail and phone call looks its sender up: prepared, and compared by
 # LOWER(email), the expression of the unique index, so each lookup is one index seek (a
@@ -36,3 +37,15 @@ def contact_by_email(address: str) -> Contact | None:
 
 def agent_by_email(address: str) -> User | None:
     return _agent.first(address.lower()) if address else None
+
+
+def contacts_by_phone(contacts: QuerySet[Contact], number: str) -> QuerySet[Contact]:
+    """Contacts whose phone is this number however either is written (spaces, dashes,
+    brackets): the phone line's caller ID against what the vendor typed in."""
+    for separator in PHONE_SEPARATORS:
+        number = number.replace(separator, "")
+    return contacts.filter(phone_key=number)
+
+
+def contacts_by_email(contacts: QuerySet[Contact], address: str) -> QuerySet[Contact]:
+    return contacts.alias(email_lower=Lower("email")).filter(email_lower=address.strip().lower())

@@ -7,7 +7,7 @@ from datetime import date
 from ninja import Schema
 from pydantic import Field
 
-from casedesk.api.schemas import Id, Out, Ref
+from casedesk.api.schemas import Id, Out, Ref, Text
 from casedesk.customers.models import Contact, Contract, Organization, Product
 
 
@@ -15,6 +15,13 @@ class PageParams(Schema):
     organization: Id | None = None
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
+
+
+class ContactParams(PageParams):
+    email: Text | None = Field(None, max_length=254, description="in any letter case")
+    phone: Text | None = Field(
+        None, max_length=40, description="e.g. a caller ID: spaces, dashes and brackets ignored"
+    )
 
 
 class OrganizationParams(Schema):

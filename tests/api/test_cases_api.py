@@ -373,3 +373,13 @@ def test_intake_data_is_checked_whole_never_cut_or_dropped(api_a: Api, product: 
     missing = assert_error(api_a.post("/cases", _new_case(product, intake_data={})), 422)
     assert missing["message"] == "Some required information is missing."
     assert Case.objects.count() == 1
+
+
+def test_a_json_reply_is_told_to_use_multipart(api_a: Api, case_a: Case) -> None:
+    error = assert_error(
+        api_a.post(f"/cases/{case_a.number}/messages", {"body": "json reply"}),
+        415,
+        "unsupported_media_type",
+    )
+    assert "multipart/form-data" in error["message"]
+    assert case_a.messages.count() == 1

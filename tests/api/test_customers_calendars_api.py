@@ -29,7 +29,42 @@ def test_agent_reads_organizations_contacts_and_contracts(
     contract_id = contracts[0]["id"]
     assert agent_api.get(f"/contracts/{contract_id}").json()["standing"] == "active"
     assert_error(agent_api.get("/organizations/999999"), 404)
-    assert_error(agent_api.get("/contacts", {"email": "x"}), 422)
+    assert_error(agent_api.get("/contacts", {"name": "x"}), 422)
+
+
+def test_integrations_find_a_contact_by_phone_or_email(
+    agent_api: Api, api_a: Api, contact_a: Any, contact_b: Any
+) -> None:
+    contact_a.phone = "+47 912 34-567"
+    contact_a.save()
+    contact_b.phone = "(030) 123 45 67"
+    contact_b.save()
+    for query, found in (
+        ({"phone": "+4791234567"}, [contact_a.pk]),  # a caller ID
+        ({"phone": "+47 912 34 567"}, [contact_a.pk]),
+        ({"phone": "0301234567"}, [contact_b.pk]),
+        ({"phone": "+4700000000"}, []),
+        ({"email": contact_a.email.upper()}, [contact_a.pk]),
+        ({"email": contact_a.email, "organization": contact_b.organization_id}, []),
+    ):
+        page = agent_api.get("/contacts", query).json()
+        assert [c["id"] for c in page["items"]] == found, query
+    assert_error(api_a.get("/contacts", {"phone": "+4791234567"}), 403)
+
+
+def test_the_phone_lookup_is_an_index_seek(contact_a: Any) -> None:
+    from django.db import connection
+
+    from casedesk.customers.models import Contact
+    from casedesk.customers.queries import contacts_by_phone
+
+    if connection.vendor != "sqlite":
+        return
+    sql, params = contacts_by_phone(Contact.objects.all(), "+4791234567").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "contact_phone_key" in plan, plan
 
 
 def test_products_per_role(agent_api: Api, api_a: Api, product: Any, org_a: Any) -> None:
