@@ -58,7 +58,7 @@ def _send(
     )
 
 
-def responsible_copies(case: Case) -> list[str]:
+def responsible_copies(case: Case) -> list[Contact]:
     """Seed 001: the responsible person for the product sees every reply to their users."""
     return list(
         Contact.objects.filter(
@@ -70,7 +70,6 @@ def responsible_copies(case: Case) -> list[str]:
         .exclude(pk=case.requester_id)
         .distinct()
         .order_by("email")
-        .values_list("email", flat=True)
     )
 
 
@@ -97,29 +96,33 @@ def send_acknowledgement(case_id: int) -> None:
 
 
 def send_reply(message_id: int) -> None:
+    """To the requester, with the responsible persons who read their language in copy; one
+    who reads another gets a copy of their own in it."""
     message = Message.objects.select_related("case__requester", "author").get(pk=message_id)
     case = message.case
-    with translation.override(case.requester.language):
-        subject = translation.gettext("[Case %(number)s] New reply: %(subject)s") % {
-            "number": case.number,
-            "subject": case.subject,
-        }
-    _send(
-        contact=case.requester,
-        template="reply",
-        subject=subject,
-        context={
-            "case": case,
-            "message": message,
-            "url": _case_url(case),
-            "contact": case.requester,
-        },
-        key=f"reply:{message.pk}",
-        case=case,
-        message=message,
-        cc=responsible_copies(case),
-        automatic=False,
-    )
+    requester = case.requester
+    copies = responsible_copies(case)
+    cc = [c.email for c in copies if c.language == requester.language]
+    for contact, key, copy_to in (
+        (requester, f"reply:{message.pk}", cc),
+        *((c, f"reply:{message.pk}:copy:{c.pk}", []) for c in copies if c.email not in cc),
+    ):
+        with translation.override(contact.language):
+            subject = translation.gettext("[Case %(number)s] New reply: %(subject)s") % {
+                "number": case.number,
+                "subject": case.subject,
+            }
+        _send(
+            contact=contact,
+            template="reply",
+            subject=subject,
+            context={"case": case, "message": message, "url": _case_url(case), "contact": contact},
+            key=key,
+            case=case,
+            message=message,
+            cc=copy_to,
+            automatic=False,
+        )
 
 
 def send_held_request_notice(held_id: int) -> None:

@@ -267,6 +267,20 @@ def test_responsible_person_gets_a_copy_of_public_replies(
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_add_message(actor=agent, case=own, body="Fixed")
     assert mail.outbox[0].cc == []  # not copied on their own case
+    # One who reads another language gets a copy of their own, in it.
+    ContactRole.objects.create(
+        contact=factories.make_contact(org_a, email="sjef@a.test", language="nb"),
+        role="responsible",
+        product=product,
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_add_message(actor=agent, case=case, body="Fixed again")
+    to_anna, to_sjef = sorted(mail.outbox, key=lambda m: m.to[0])
+    assert (to_anna.to, to_anna.cc) == (["anna@a.test"], ["boss@a.test"])
+    assert (to_sjef.to, to_sjef.cc) == (["sjef@a.test"], [])
+    assert "Nytt svar" in to_sjef.subject
+    assert "Fixed again" in to_sjef.body
 
 
 def test_held_request_keeps_its_screenshot_and_site_until_approved(
