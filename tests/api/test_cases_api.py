@@ -223,7 +223,10 @@ def test_rank_move_and_order(api_a: Api, agent_api: Api, contact_a: Any, product
     assert api_a.put("/cases/order", {"numbers": [first.number, second.number]}).status_code == 204
     first.refresh_from_db()
     assert first.rank == 1
-    assert_error(api_a.put("/cases/order", {"numbers": [first.number]}), 409, "conflict")
+    stale = assert_error(api_a.put("/cases/order", {"numbers": [first.number]}), 409, "conflict")
+    assert stale["details"] == {"missing": [second.number], "not_open": [], "repeated": []}
+    twice = api_a.put("/cases/order", {"numbers": [first.number, first.number, second.number]})
+    assert assert_error(twice, 409)["details"]["repeated"] == [first.number]
     assert_error(
         api_a.put("/cases/order", {"numbers": [], "organization": contact_a.organization_id}), 422
     )

@@ -81,8 +81,14 @@ def do_set_case_order(*, actor: User, organization: Organization, numbers: Seque
         ordered = _open_cases_locked(organization.pk)
         by_number = {c.number: c for c in ordered}
         if len(set(numbers)) != len(numbers) or set(numbers) != set(by_number):
+            # Which numbers, so a client can tell a stale list from a wrong one.
             raise DomainError(
                 _("The list of cases has changed; please reload and try again."),
                 code=ErrorCode.CONFLICT,
+                details={
+                    "missing": sorted(set(by_number) - set(numbers)),
+                    "not_open": sorted(set(numbers) - set(by_number)),
+                    "repeated": sorted({n for n in numbers if numbers.count(n) > 1}),
+                },
             )
         _apply_order(actor, [by_number[n] for n in numbers])
