@@ -40,6 +40,7 @@ from casedesk.customers.schemas import (
     organization_out,
     product_out,
 )
+from casedesk.sla.policies import default_policy
 
 router = Router(tags=["customers"])
 
@@ -69,7 +70,7 @@ def _contacts(user: User) -> QuerySet[Contact]:
 def _contracts(user: User) -> QuerySet[Contract]:
     return (
         contracts_visible_to(user)
-        .select_related("organization", "sla_policy")
+        .select_related("organization", "sla_policy__calendar")
         .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("name")))
     )
 
@@ -122,14 +123,18 @@ def list_contracts(request: HttpRequest, params: Query[PageParams]) -> ContractP
     if params.organization:
         contracts = contracts.filter(organization_id=params.organization)
     page = paginate(contracts, ordering=("-id",), cursor=params.cursor, size=params.limit)
-    return ContractPage(items=[contract_out(c) for c in page.items], next_cursor=page.next_cursor)
+    default = default_policy()
+    return ContractPage(
+        items=[contract_out(c, default_policy=default) for c in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/contracts/{contract_id}", response=responses({200: ContractOut}), url_name="contract")
 def get_contract(request: HttpRequest, contract_id: PathId) -> ContractOut:
     user = _agent(request)
     access_contract(user=user, contract_id=contract_id)
-    return contract_out(_contracts(user).get(pk=contract_id))
+    return contract_out(_contracts(user).get(pk=contract_id), default_policy=default_policy())
 
 
 @router.get("/products", response=responses({200: list[ProductOut]}), url_name="products")

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from casedesk.api.schemas import Id, Out, Ref, Text
 from casedesk.customers.models import Contact, Contract, Organization, Product
+from casedesk.sla.models import SLAPolicy
 
 
 class PageParams(Schema):
@@ -74,6 +75,10 @@ class ContractOut(Out):
     valid_from: date
     valid_to: date | None
     sla_policy: Ref | None
+    calendar: Ref | None = Field(
+        description="The opening hours its support and SLA count in (its SLA policy's, else "
+        "the default policy's): GET /calendars/{id} says whether support is open now."
+    )
 
 
 class ContractPage(Out):
@@ -119,7 +124,8 @@ def contact_out(contact: Contact) -> ContactOut:
     )
 
 
-def contract_out(contract: Contract) -> ContractOut:
+def contract_out(contract: Contract, *, default_policy: SLAPolicy | None) -> ContractOut:
+    policy = contract.sla_policy or default_policy
     return ContractOut(
         id=contract.pk,
         organization=Ref(id=contract.organization.pk, name=contract.organization.name),
@@ -129,6 +135,7 @@ def contract_out(contract: Contract) -> ContractOut:
         valid_from=contract.valid_from,
         valid_to=contract.valid_to,
         sla_policy=_ref(contract.sla_policy),
+        calendar=_ref(policy.calendar) if policy is not None else None,
     )
 
 

@@ -9,10 +9,14 @@ from casedesk.sla.calendars import business_calendar
 from casedesk.sla.models import SLAPolicy, SLATarget
 
 
+def default_policy() -> SLAPolicy | None:
+    return SLAPolicy.objects.select_related("calendar").filter(is_default=True).first()
+
+
 def policy_for_contract(contract: Contract | None) -> SLAPolicy | None:
     if contract is not None and contract.sla_policy_id is not None:
         return contract.sla_policy
-    return SLAPolicy.objects.select_related("calendar").filter(is_default=True).first()
+    return default_policy()
 
 
 def calendar_for_contract(contract: Contract | None) -> bt.Calendar | None:

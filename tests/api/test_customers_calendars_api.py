@@ -32,6 +32,22 @@ def test_agent_reads_organizations_contacts_and_contracts(
     assert_error(agent_api.get("/contacts", {"name": "x"}), 422)
 
 
+def test_a_contract_names_the_calendar_its_support_keeps(
+    agent_api: Api, policy: Any, org_a: Any, org_b: Any, django_assert_max_num_queries: Any
+) -> None:
+    from casedesk.sla.models import Calendar, SLAPolicy
+
+    night = Calendar.objects.create(name="Round the clock", time_zone="Europe/Oslo")
+    org_b.contracts.update(sla_policy=SLAPolicy.objects.create(name="24/7", calendar=night))
+    with django_assert_max_num_queries(8):
+        contracts = agent_api.get("/contracts").json()["items"]
+    calendars = {c["organization"]["id"]: c["calendar"] for c in contracts}
+    assert calendars[org_a.pk] == {"id": policy.calendar.pk, "name": "Office"}  # the default
+    assert calendars[org_b.pk] == {"id": night.pk, "name": "Round the clock"}
+    status = agent_api.get(f"/calendars/{night.pk}")
+    assert status.status_code == 200
+
+
 def test_integrations_find_a_contact_by_phone_or_email(
     agent_api: Api, api_a: Api, contact_a: Any, contact_b: Any
 ) -> None:
