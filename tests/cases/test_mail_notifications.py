@@ -20,7 +20,7 @@ def test_acknowledgement_and_reply_over_smtp(
         actions.do_add_message(
             actor=agent,
             case=case,
-            body="Prøv å starte på nytt: Innstillinger > Hurtigbuffer & \"Tøm\".",
+            body='Prøv å starte på nytt: Innstillinger > Hurtigbuffer & "Tøm".',
             then_status=Status.SOLUTION_PROPOSED,
         )
     ack, reply = smtp.messages
