@@ -68,9 +68,19 @@ _covering_contracts = PreparedModelQuery(
 )
 
 
-def _covered_products(organization_id: int, day: date) -> QuerySet[Product]:
-    contracts = contracts_in_force(organization_id, day).filter(standing=Contract.Standing.ACTIVE)
+def _covered_products(
+    organization_id: int, day: date, standing: str = Contract.Standing.ACTIVE
+) -> QuerySet[Product]:
+    contracts = contracts_in_force(organization_id, day).filter(standing=standing)
     return Product.objects.filter(contracts__in=contracts).distinct().order_by("name")
+
+
+def emergency_only_products(contact: Contact, day: date) -> QuerySet[Product]:
+    """What a customer whose support is paused may still report as "system down", when the
+    vendor accepts that (Vendor.allow_emergencies_when_suspended)."""
+    if not Vendor.current().allow_emergencies_when_suspended:
+        return Product.objects.none()
+    return _covered_products(contact.organization_id, day, Contract.Standing.SUSPENDED)
 
 
 def covered_products(contact: Contact, day: date) -> QuerySet[Product]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from casedesk.cases import actions, lifecycle, queries
 from casedesk.cases.access import access_case
 from casedesk.cases.intake import intake_fields_for
-from casedesk.cases.models import Channel, HeldRequest, IntakeField, Status
+from casedesk.cases.models import Channel, HeldRequest, IntakeField, Severity, Status
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode
 from casedesk.core.ids import parse_id
@@ -22,7 +22,9 @@ from casedesk.core.uploads import uploads_from
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_contact
 from casedesk.customers.entitlement import (
+    SYSTEM_DOWN,
     covered_products,
+    emergency_only_products,
     explain_no_products,
     reference_persons,
 )
@@ -76,6 +78,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
     contact = require_contact(user)
     today = clock.now().date()
     products = covered_products(contact, today)
+    emergency_only = not products.exists()
+    if emergency_only:
+        products = emergency_only_products(contact, today)
     sites = Site.objects.filter(organization_id=contact.organization_id)
     data = request.POST if request.method == "POST" else None
     product_id = (data or request.GET).get("product")
@@ -86,6 +91,11 @@ def new_case(request: HttpRequest) -> HttpResponse:
         intake_fields=_intake_fields(request, products, product_id),
         attachment_count=len(request.FILES.getlist("attachments")),
     )
+    if emergency_only:
+        # Support is paused, but the vendor still takes "the system is down".
+        severity = form.fields["severity"]
+        severity.choices = [(SYSTEM_DOWN, Severity(SYSTEM_DOWN).label)]  # type: ignore[attr-defined]
+        severity.initial = SYSTEM_DOWN
     if request.headers.get("HX-Request") and request.method == "GET":
         return render(request, "portal/_intake_fields.html", {"form": form})
     if data is not None and form.is_valid():
@@ -127,6 +137,8 @@ def new_case(request: HttpRequest) -> HttpResponse:
             "form": form,
             "contact": contact,
             "no_products": None if products.exists() else explain_no_products(contact, today),
+            "emergency_only": emergency_only and products.exists(),
+            "paused": explain_no_products(contact, today) if emergency_only else "",
         },
     )
 

@@ -194,6 +194,19 @@ def test_suspended_contract_refused_except_allowed_emergencies(
     case = _submit(contact, product, severity=4, channel="api")
     assert isinstance(case, Case)
     assert case.events.get(kind="created").data["intake"] == "emergency_while_suspended"
+    # The portal offers exactly that: the form, "system down" only, and why.
+    client.force_login(contact.user)
+    page = client.get(reverse("portal:new_case")).content.decode()
+    assert "unpaid invoices" in page
+    assert 'name="severity"' in page
+    assert '<option value="4" selected>' in page
+    assert '<option value="2"' not in page
+    refused = _portal_post(client, contact, product, severity=2)
+    assert refused.status_code == 200
+    assert Case.objects.filter(organization=org).count() == 1
+    accepted = _portal_post(client, contact, product, severity=4)
+    assert accepted.status_code == 302
+    assert Case.objects.filter(organization=org).count() == 2
 
 
 def test_product_not_covered(client: Client, contact_a: Any, agent: Any) -> None:
