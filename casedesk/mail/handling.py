@@ -132,7 +132,17 @@ def _reply(parsed: ParsedMail, case: Case, sender: routing.Sender, via: str) -> 
         data["quoted"] = parsed.quoted[:50_000]
     if problems:
         data["rejected_attachments"] = problems
-    return Result(Outcome.REPLY, case=case, message=message, data=data)
+    if sender.agent is None:
+        return Result(Outcome.REPLY, case=case, message=message, data=data)
+    # The agent expected the customer to read it: say that nobody did. Sent to the agent's
+    # own address, so a forged From: also comes to light.
+    with translation.override(language):
+        notice = _(
+            "Your e-mail was added to case %(number)s as an internal note; nothing was sent "
+            "to the customer. Please answer the customer from the desk."
+        ) % {"number": case.number}
+    data.update(_answer(notice, language, "note_notice"))
+    return Result(Outcome.REPLY, case=case, message=message, data=data, answer=True)
 
 
 def _auto_reply(row: InboundMail, parsed: ParsedMail, case: Case) -> Result:

@@ -275,6 +275,10 @@ def test_mail_from_an_agent_becomes_an_internal_note_never_a_reply(
     assert message.author == agent
     assert message.kind == "note"
     assert len(smtp.to("anna@a.test")) == 1  # the acknowledgement only
+    [notice] = smtp.to(agent.email)  # and the agent learns that no customer read it
+    text = notice.get_body(("plain",))
+    assert text is not None
+    assert f"added to case {case.number} as an internal note" in text.get_content()
     # A forged agent address with a guessed case tag reaches no case at all.
     forged = ingest(
         make_mail(sender=agent.email, subject=f"[Case {case_b.number}] update", body="Pay here")
