@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
 from casedesk.core import clock
+from casedesk.mail import ids
 from casedesk.sla.models import SLANotice
 
 
@@ -41,7 +42,13 @@ def _render(notice: SLANotice, agent: User) -> EmailMessage:
         subject=subject,
         body=body,
         to=[agent.email],
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            # Our domain and the case's thread, like every mail about a case (mail.outbound).
+            "Message-ID": f"<{ids.make_message_id(case.pk)}>",
+            "References": f"<{ids.make_message_id(case.pk, root=True)}>",
+            "X-Casedesk-Case": case.number,
+        },
     )
 
 

@@ -8,6 +8,7 @@ from django.core import mail
 
 from casedesk.cases import actions
 from casedesk.cases.models import NO_DUE_TIME, Case, CaseEvent, Status
+from casedesk.mail import ids
 from casedesk.sla import actions as sla_actions
 from casedesk.sla.models import SLANotice, SLATimer
 from casedesk.sla.scan import do_scan_sla
@@ -111,6 +112,9 @@ def test_scan_warns_then_breaches_once_and_notifies_assignee(
         assert do_scan_sla(now=oslo(2026, 3, 9, 8, 25)).warned == 0
     assert [m.to for m in mail.outbox] == [[agent.email]]
     assert "warning" in mail.outbox[0].subject.lower()
+    notice = mail.outbox[0].message()
+    assert ids.case_id_from_message_id(notice["Message-ID"]) == case.pk  # ours, signed
+    assert notice["X-Casedesk-Case"] == case.number
     with django_capture_on_commit_callbacks(execute=True):
         result = do_scan_sla(now=oslo(2026, 3, 9, 8, 31))
         again = do_scan_sla(now=oslo(2026, 3, 9, 8, 32))
