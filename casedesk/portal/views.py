@@ -78,9 +78,11 @@ def new_case(request: HttpRequest) -> HttpResponse:
     contact = require_contact(user)
     today = clock.now().date()
     products = covered_products(contact, today)
-    emergency_only = not products.exists()
-    if emergency_only:
+    has_products = products.exists()
+    emergency_only = False
+    if not has_products:
         products = emergency_only_products(contact, today)
+        emergency_only = has_products = products.exists()
     sites = Site.objects.filter(organization_id=contact.organization_id)
     data = request.POST if request.method == "POST" else None
     product_id = (data or request.GET).get("product")
@@ -136,8 +138,8 @@ def new_case(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "contact": contact,
-            "no_products": None if products.exists() else explain_no_products(contact, today),
-            "emergency_only": emergency_only and products.exists(),
+            "no_products": None if has_products else explain_no_products(contact, today),
+            "emergency_only": emergency_only,
             "paused": explain_no_products(contact, today) if emergency_only else "",
         },
     )
