@@ -39,6 +39,11 @@ def do_create_api_token(
         raise PermissionDenied(_("Service tokens are created by an operator."))
     if not owner.is_active:
         raise DomainError(_("This account is not active."), code=ErrorCode.INVALID_INPUT)
+    if kind == ApiToken.Kind.SERVICE and not owner.is_agent:
+        # Service tokens act for the support team (and get its higher rate limit).
+        raise DomainError(
+            _("Service tokens belong to support team accounts."), code=ErrorCode.INVALID_INPUT
+        )
     name = name.strip()
     if not name:
         raise DomainError(_("Please give the token a name."), code=ErrorCode.INVALID_INPUT)

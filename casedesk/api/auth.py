@@ -9,7 +9,7 @@ from ninja.security import HttpBearer
 
 from casedesk.accounts.models import User
 from casedesk.api.actions import do_mark_token_used
-from casedesk.api.errors import InsufficientScope
+from casedesk.api.errors import InsufficientScope, TokenNotUsable
 from casedesk.api.models import ApiToken
 from casedesk.api.ratelimit import check_rate
 from casedesk.api.tokens import hash_token, looks_like_token
@@ -31,8 +31,12 @@ class TokenAuth(HttpBearer):
             .first()
         )
         now = clock.now()
-        if found is None or not found.is_usable_at(now) or not found.owner.is_active:
+        if found is None or not found.owner.is_active:
             return None
+        if found.revoked_at is not None:
+            raise TokenNotUsable("revoked")
+        if not found.is_usable_at(now):
+            raise TokenNotUsable("expired")
         # Counted before the scope check, so a read token cannot hammer write endpoints.
         check_rate(found)
         if request.method not in SAFE_METHODS and not found.can_write:

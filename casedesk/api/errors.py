@@ -35,6 +35,14 @@ class InsufficientScope(Exception):
     """A read-only token tried to change something."""
 
 
+class TokenNotUsable(AuthenticationError):
+    """A real token that is expired or revoked: the caller can tell "renew" from "wrong"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 class UnknownParameters(Exception):
     """Query or form keys the endpoint does not know, or that the caller's role may not use."""
 
@@ -130,6 +138,24 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+def _token_not_usable(request: HttpRequest, exc: TokenNotUsable) -> HttpResponse:
+    message = (
+        _("This API token has expired. Please create a new one.")
+        if exc.reason == "expired"
+        else _("This API token was revoked. Please create a new one.")
+    )
+    return error_response(
+        401,
+        f"token_{exc.reason}",
+        message,
+        headers={
+            "WWW-Authenticate": (
+                f'Bearer realm="casedesk", error="invalid_token", error_description="{exc.reason}"'
+            )
+        },
+    )
+
+
 def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(403, "permission_denied", _("You may not do this."))
 
@@ -194,6 +220,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (ValidationError, _ninja_validation),
         (pydantic.ValidationError, _pydantic_validation),
         (UnknownParameters, _unknown_parameters),
+        (TokenNotUsable, _token_not_usable),
         (AuthenticationError, _unauthenticated),
         (AuthorizationError, _forbidden),
         (DjangoPermissionDenied, _forbidden),

@@ -53,7 +53,9 @@ def test_expired_token_is_refused(agent: Any, frozen: Any) -> None:
     api = Api(Client(), token_for(agent, expires_in_days=1))
     assert api.get("/me").status_code == 200
     frozen(start + timedelta(days=1, seconds=1))
-    assert_error(api.get("/me"), 401)
+    response = api.get("/me")
+    assert_error(response, 401, "token_expired")
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
 def test_revoked_token_is_refused(agent: Any) -> None:
@@ -61,7 +63,7 @@ def test_revoked_token_is_refused(agent: Any) -> None:
     api = Api(Client(), new.plaintext)
     assert api.get("/me").status_code == 200
     do_revoke_api_token(actor=agent, token=new.token)
-    assert_error(api.get("/me"), 401)
+    assert_error(api.get("/me"), 401, "token_revoked")
 
 
 def test_inactive_owner_is_refused(contact_a: Any) -> None:
@@ -91,6 +93,8 @@ def test_token_rules(agent: Any, contact_a: Any) -> None:
         do_create_api_token(actor=agent, owner=agent, name="svc", kind="service")
     with pytest.raises(DomainError):
         do_create_api_token(actor=agent, owner=agent, name="x", expires_in_days=0)
+    with pytest.raises(DomainError):  # a contact's token never acts for the team
+        do_create_api_token(actor=None, owner=contact_a.user, name="svc", kind="service")
     mine = do_create_api_token(actor=agent, owner=agent, name="mine").token
     with pytest.raises(PermissionDenied):
         do_revoke_api_token(actor=contact_a.user, token=mine)
