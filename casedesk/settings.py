@@ -230,7 +230,12 @@ HUEY: dict[str, Any] = {
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
+    HUEY.update(
+        {
+            "huey_class": "casedesk.core.queue.CasedeskSqliteHuey",
+            "filename": str(DATA_DIR / "huey.sqlite3"),
+        }
+    )
 
 # The cache is shared by all web processes (API rate limits count across gunicorn workers):
 # Redis when configured, otherwise a table in the database (created by `migrate`).
