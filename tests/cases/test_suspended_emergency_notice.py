@@ -56,6 +56,9 @@ def test_the_portal_receipt_says_support_is_paused(
     assert case.number in text
     # nb: "Vi tar imot denne saken om systemstans selv om supporten er satt på pause …"
     assert "Vi tar imot denne saken om systemstans" in text
+    # The portal says it at once, too.
+    page = client.get(response["Location"]).content.decode()
+    assert "Vi tar imot denne saken om systemstans" in page
 
 
 def test_a_phone_report_taken_by_an_english_agent_is_told_in_the_requesters_language(

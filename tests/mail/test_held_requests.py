@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from casedesk.cases import actions
@@ -41,7 +42,7 @@ def _held(ingest: Ingest, smtp: Inbox) -> tuple[HeldRequest, EmailMessage, Email
         make_mail(
             sender="colleague@a.test",
             subject="Printer broken",
-            body="The printer on floor 2 is broken.",
+            body="The printer on floor 2 is broken. " + "It was fine yesterday. " * 12,
             message_id="<first@a.test>",
         )
     )
@@ -94,6 +95,10 @@ def test_a_follow_up_joins_the_waiting_request(
     # The reference person was asked once about this request; the colleague hears it waits.
     assert len(smtp.to("anna@a.test")) == 1
     assert "waiting for approval" in _text(smtp.to("colleague@a.test")[-1])
+    # The reference person sees all of it in the portal, long as the request is.
+    client = Client()
+    client.force_login(contact_a.user)
+    assert "It shows error E42." in client.get(reverse("portal:held_requests")).content.decode()
     # Approved, the case carries the follow-up too.
     case = actions.do_approve_held_request(actor=contact_a.user, held=held)
     assert "It shows error E42." in case.messages.get().body
