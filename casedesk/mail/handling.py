@@ -102,7 +102,7 @@ def handle(row: InboundMail, parsed: ParsedMail) -> Result:
     case, via = routing.find_case(parsed, recipients=recipients, sender=sender)
     if case is not None:
         if parsed.is_auto_reply:
-            return _autoreply_on_case(row, parsed, case)
+            return _auto_reply(row, parsed, case)
         return reply_on_case(parsed, case, sender, via)
     if parsed.is_auto_reply or (parsed.is_automatic and sender.contact is None):
         return Result(Outcome.IGNORED, data={"why": parsed.automatic_reason or "automatic reply"})
@@ -110,7 +110,7 @@ def handle(row: InboundMail, parsed: ParsedMail) -> Result:
     if held is not None:
         from casedesk.mail import held as held_mail
 
-        about_held = held_mail.handle(row, parsed, sender, held, held_via)
+        about_held = held_mail.handle(parsed, sender, held, held_via)
         if about_held is not None:
             return about_held
     if sender.contact is None:
@@ -156,7 +156,7 @@ def reply_on_case(parsed: ParsedMail, case: Case, sender: routing.Sender, via: s
     return Result(Outcome.REPLY, case=case, message=message, data=data, answer=True)
 
 
-def _autoreply_on_case(row: InboundMail, parsed: ParsedMail, case: Case) -> Result:
+def _auto_reply(row: InboundMail, parsed: ParsedMail, case: Case) -> Result:
     """An out-of-office answer is noted on the case; it does not reopen it."""
     with transaction.atomic(savepoint=False):
         record_case_event(

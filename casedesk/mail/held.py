@@ -17,7 +17,6 @@ from casedesk.customers.entitlement import is_approver
 from casedesk.customers.models import Contact
 from casedesk.mail import routing
 from casedesk.mail.inbound import Outcome, Result
-from casedesk.mail.models import InboundMail
 from casedesk.mail.parsing import ParsedMail
 
 APPROVE, REJECT = "approve", "reject"
@@ -79,7 +78,7 @@ def _answer(message: str, language: str, held: HeldRequest, **extra: object) -> 
 
 
 def handle(
-    row: InboundMail, parsed: ParsedMail, sender: routing.Sender, held: HeldRequest, via: str
+    parsed: ParsedMail, sender: routing.Sender, held: HeldRequest, via: str
 ) -> Result | None:
     """What the mail does to the request, or None when it is an ordinary new message."""
     contact = sender.contact
