@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from casedesk.cases.models import Case, Channel, HeldRequest, Message
-from casedesk.customers.entitlement import APPROVER_ROLES
+from casedesk.cases.queries import intake_reason
+from casedesk.customers.entitlement import APPROVER_ROLES, intake_notice
 from casedesk.customers.models import Contact, ContactRole
 from casedesk.mail import outbound
 from casedesk.mail.queries import inbound_origin
@@ -32,6 +33,7 @@ def _send(
     in_reply_to: str = "",
     suppress_reason: str = "",
     answers_mail: bool = False,
+    held_request_id: int | None = None,
 ) -> None:
     # The mail app adds the threading headers, reply address and case tag, records the
     # send (once per key) and marks automatic mail as such (RFC 3834).
@@ -54,6 +56,7 @@ def _send(
             in_reply_to=in_reply_to,
             suppress_reason=suppress_reason,
             answers_mail=answers_mail,
+            held_request_id=held_request_id,
         )
     )
 
@@ -75,18 +78,27 @@ def responsible_copies(case: Case) -> list[Contact]:
 
 def send_acknowledgement(case_id: int) -> None:
     case = Case.objects.select_related("requester", "product").get(pk=case_id)
+    reason = intake_reason(case=case)
     with translation.override(case.requester.language):
         subject = translation.gettext("[Case %(number)s] We received your case: %(subject)s") % {
             "number": case.number,
             "subject": case.subject,
         }
+        # The intake rule's word to the requester (e.g. accepted although support is
+        # paused): the receipt is the one message every channel's requester gets.
+        notice = intake_notice(reason)
     # A case opened by e-mail: answer that mail, unless it must get no automatic answer.
     answered, suppress_reason = inbound_origin(case)
     _send(
         contact=case.requester,
         template="acknowledgement",
         subject=subject,
-        context={"case": case, "url": _case_url(case), "contact": case.requester},
+        context={
+            "case": case,
+            "url": _case_url(case),
+            "contact": case.requester,
+            "notice": notice,
+        },
         key=f"acknowledgement:{case.pk}",
         case=case,
         in_reply_to=answered,
@@ -144,6 +156,7 @@ def send_held_request_notice(held_id: int) -> None:
             subject=subject,
             context={"held": held, "url": url, "contact": decider},
             key=f"held_request:{held.pk}:{decider.pk}",
+            held_request_id=held.pk,
         )
 
 
@@ -159,4 +172,5 @@ def send_held_request_rejected(held_id: int) -> None:
         subject=subject,
         context={"held": held, "contact": held.requester},
         key=f"held_request_rejected:{held.pk}",
+        held_request_id=held.pk,
     )

@@ -94,6 +94,18 @@ def case_thread(*, user: User, case: Case) -> list[Message]:
     )
 
 
+def intake_reason(*, case: Case) -> str:
+    """Why the intake rule let the case in, when not simply entitled (e.g. a "system down"
+    report while support is paused), as its creation event recorded it; "" otherwise."""
+    data = (
+        CaseEvent.objects.filter(case=case, kind="created")
+        .order_by("id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return str(data.get("intake") or "") if isinstance(data, dict) else ""
+
+
 def intake_items(*, case: Case) -> list[tuple[str, str]]:
     """The case's required information with the vendor's labels, in configured order."""
     labels = dict(

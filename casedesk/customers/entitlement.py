@@ -167,10 +167,7 @@ def _contract_decision(
             return IntakeDecision(
                 Outcome.ACCEPT,
                 Reason.EMERGENCY_WHILE_SUSPENDED,
-                _(
-                    "We accept this system-down case although support is paused for unpaid "
-                    "invoices; please contact our accounts department."
-                ),
+                intake_notice(Reason.EMERGENCY_WHILE_SUSPENDED),
                 contract=suspended,
             )
         return IntakeDecision(
@@ -200,6 +197,18 @@ def _contract_decision(
             "contact us about your contract."
         ),
     )
+
+
+def intake_notice(reason: str) -> str:
+    """What the requester must hear about a case the rule accepted with a reason, in the
+    active language, or "". The decision is made in the language of whoever submitted (an
+    agent on the phone, an integration): the receipt says it again in the requester's."""
+    if reason == Reason.EMERGENCY_WHILE_SUSPENDED:
+        return _(
+            "We accept this system-down case although support is paused for unpaid "
+            "invoices; please contact our accounts department."
+        )
+    return ""
 
 
 def _after_hours(decision: IntakeDecision, channel: str, at: datetime) -> IntakeDecision:

@@ -24,13 +24,15 @@ def send_inbound_answer(inbound_id: int) -> None:
         return
     answer: dict[str, str] = row.data["answer"]
     language = answer.get("language") or settings.LANGUAGE_CODE
+    portal_url = answer.get("url") or ""
+    if not portal_url and answer.get("portal"):
+        portal_url = settings.BASE_URL.rstrip("/") + reverse("portal:new_case")
     context = {
         "message": answer.get("message", ""),
         "subject": row.subject or "–",
-        "portal_url": settings.BASE_URL.rstrip("/") + reverse("portal:new_case")
-        if answer.get("portal")
-        else "",
+        "portal_url": portal_url,
     }
+    held_id = row.data.get("held_request")
     with translation.override(language):
         text = render_to_string("mail/email/answer.txt", context)
         html = render_to_string("mail/email/answer.html", context)
@@ -50,5 +52,7 @@ def send_inbound_answer(inbound_id: int) -> None:
             answers_mail=True,
             in_reply_to=row.message_id,
             suppress_reason="" if row.auto_reply_allowed else row.data.get("no_auto_reply", "-"),
+            # An answer about a held request names it: a reply to the answer finds it again.
+            held_request_id=held_id if isinstance(held_id, int) else None,
         )
     )

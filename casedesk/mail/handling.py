@@ -55,12 +55,16 @@ def _uploads(
     return accepted, kept, problems
 
 
-def _with_problems(body: str, problems: list[str]) -> str:
+def with_problems(body: str, problems: list[str]) -> str:
     if not problems:
         return body
     lines = "\n".join(f"- {p}" for p in problems)
     note = _("Attachments not accepted (kept with the original e-mail):")
     return f"{body}\n\n[{note}\n{lines}]".strip()
+
+
+def uploads_of(parsed: ParsedMail) -> tuple[list[Upload], list[ParsedAttachment], list[str]]:
+    return _uploads(parsed.attachments)
 
 
 def _cid_map(message: Message, kept: Sequence[ParsedAttachment]) -> dict[str, int]:
@@ -81,7 +85,7 @@ def _language(sender: routing.Sender, organization_language: str | None = None) 
     return organization_language or "en"
 
 
-def _answer(message: str, language: str, kind: str, **extra: object) -> dict[str, object]:
+def answer_data(message: str, language: str, kind: str, **extra: object) -> dict[str, object]:
     return {"answer": {"message": message, "language": language, "kind": kind, **extra}}
 
 
@@ -99,21 +103,28 @@ def handle(row: InboundMail, parsed: ParsedMail) -> Result:
     if case is not None:
         if parsed.is_auto_reply:
             return _auto_reply(row, parsed, case)
-        return _reply(parsed, case, sender, via)
+        return reply_on_case(parsed, case, sender, via)
     if parsed.is_auto_reply or (parsed.is_automatic and sender.contact is None):
         return Result(Outcome.IGNORED, data={"why": parsed.automatic_reason or "automatic reply"})
+    held, held_via = routing.find_held_request(parsed, sender)
+    if held is not None:
+        from casedesk.mail import held as held_mail
+
+        about_held = held_mail.handle(parsed, sender, held, held_via)
+        if about_held is not None:
+            return about_held
     if sender.contact is None:
         return _refuse_unknown(row, parsed, sender)
     return _new_case(row, parsed, sender.contact)
 
 
-def _reply(parsed: ParsedMail, case: Case, sender: routing.Sender, via: str) -> Result:
+def reply_on_case(parsed: ParsedMail, case: Case, sender: routing.Sender, via: str) -> Result:
     language = _language(sender)
     with translation.override(language):
         # In the writer's language: the note on refused files is part of their message.
         uploads, kept, problems = _uploads(parsed.attachments)
         body = parsed.reply or parsed.text
-        body = _with_problems(body, problems)
+        body = with_problems(body, problems)
         if not body.strip() and not uploads:
             body = _("(The e-mail had no text.)")
         # Mail from an agent's address becomes an internal note: From: can be forged, and a
@@ -141,7 +152,7 @@ def _reply(parsed: ParsedMail, case: Case, sender: routing.Sender, via: str) -> 
             "Your e-mail was added to case %(number)s as an internal note; nothing was sent "
             "to the customer. Please answer the customer from the desk."
         ) % {"number": case.number}
-    data.update(_answer(notice, language, "note_notice"))
+    data.update(answer_data(notice, language, "note_notice"))
     return Result(Outcome.REPLY, case=case, message=message, data=data, answer=True)
 
 
@@ -216,9 +227,7 @@ def _new_case(row: InboundMail, parsed: ParsedMail, contact: Contact) -> Result:
     language = contact.language
     with translation.override(language):
         uploads, kept, problems = _uploads(parsed.attachments)
-        description = _with_problems(parsed.text.strip(), problems) or _(
-            "(The e-mail had no text.)"
-        )
+        description = with_problems(parsed.text.strip(), problems) or _("(The e-mail had no text.)")
         try:
             made = case_actions.do_submit_request(
                 actor=None,
@@ -234,7 +243,7 @@ def _new_case(row: InboundMail, parsed: ParsedMail, contact: Contact) -> Result:
         except case_actions.IntakeRefused as refused:
             return Result(
                 Outcome.REFUSED,
-                data=_answer(
+                data=answer_data(
                     refused.decision.message,
                     language,
                     "refusal",
@@ -248,15 +257,15 @@ def _new_case(row: InboundMail, parsed: ParsedMail, contact: Contact) -> Result:
             message = error.message + " " + _("Please open the case in our portal instead.")
             return Result(
                 Outcome.REFUSED,
-                data=_answer(message, language, "refusal", reason=str(error.code), portal=True),
+                data=answer_data(message, language, "refusal", reason=str(error.code), portal=True),
                 answer=True,
             )
     if isinstance(made, HeldRequest):
         with translation.override(language):
-            message = _held_message(made)
+            message = held_message(made)
         return Result(
             Outcome.HELD,
-            data={"held_request": made.pk, **_answer(message, language, "held")},
+            data={"held_request": made.pk, **answer_data(message, language, "held")},
             answer=True,
         )
     first = made.messages.order_by("id").first()
@@ -266,7 +275,7 @@ def _new_case(row: InboundMail, parsed: ParsedMail, contact: Contact) -> Result:
     return Result(Outcome.NEW_CASE, case=made, message=first, data=data)
 
 
-def _held_message(held: HeldRequest) -> str:
+def held_message(held: HeldRequest) -> str:
     from casedesk.customers.entitlement import reference_persons
 
     names = ", ".join(reference_persons(held.organization_id)) or "–"
@@ -293,6 +302,6 @@ def _refuse_unknown(row: InboundMail, parsed: ParsedMail, sender: routing.Sender
         )
     return Result(
         Outcome.REFUSED,
-        data=_answer(decision.message, language, "refusal", reason=str(decision.reason or "")),
+        data=answer_data(decision.message, language, "refusal", reason=str(decision.reason or "")),
         answer=True,
     )

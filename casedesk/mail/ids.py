@@ -17,6 +17,10 @@ from django.utils.crypto import salted_hmac
 
 _SALT = "casedesk.mail.ids"
 _OUR_ID = re.compile(r"^cd\.([0-9a-z]{1,12})\.([0-9a-z]{1,24})\.([0-9a-f]{16})@", re.IGNORECASE)
+# Mail about a held request (no case yet): its own prefix and salt, so such an id can never
+# be read as a case's, and a reply to it still finds the request without any lookup.
+_HELD_SALT = "casedesk.mail.ids.held"
+_HELD_ID = re.compile(r"^cdh\.([0-9a-z]{1,12})\.([0-9a-z]{1,24})\.([0-9a-f]{16})@", re.IGNORECASE)
 _TOKEN = re.compile(r"^c([0-9a-z]{1,12})-([0-9a-f]{12})$")
 
 
@@ -54,6 +58,24 @@ def case_id_from_message_id(message_id: str) -> int | None:
     if not hmac.compare_digest(_sign(f"{case}.{nonce}", 16), signature):
         return None
     return int(case, 36)
+
+
+def make_held_message_id(held_id: int) -> str:
+    """A new Message-ID (without angle brackets) for mail about a held request."""
+    held, nonce = _b36(held_id), secrets.token_hex(8)
+    signature = salted_hmac(_HELD_SALT, f"{held}.{nonce}", algorithm="sha256").hexdigest()[:16]
+    return f"cdh.{held}.{nonce}.{signature}@{mail_domain()}"
+
+
+def held_id_from_message_id(message_id: str) -> int | None:
+    match = _HELD_ID.match(message_id.strip().strip("<>"))
+    if match is None:
+        return None
+    held, nonce, signature = (g.lower() for g in match.groups())
+    expected = salted_hmac(_HELD_SALT, f"{held}.{nonce}", algorithm="sha256").hexdigest()[:16]
+    if not hmac.compare_digest(expected, signature):
+        return None
+    return int(held, 36)
 
 
 def _address(value: str) -> str:

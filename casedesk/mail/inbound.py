@@ -177,6 +177,11 @@ def do_process_inbound_mail(
 
 
 def _stored_files(result: Result) -> list[str]:
+    # Named by the outcome when this mail stored files with a request that already had some
+    # (a follow-up), or none at all (a decision): only this mail's are removed on rollback.
+    named = result.data.get("held_files")
+    if isinstance(named, list):
+        return [str(path) for path in named]
     if result.message is not None:
         return list(
             Attachment.objects.filter(message=result.message).values_list("file", flat=True)

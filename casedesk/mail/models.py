@@ -70,6 +70,7 @@ class InboundMail(models.Model):
         NEW_CASE = "new_case", _("New case")
         REPLY = "reply", _("Reply on a case")
         HELD = "held", _("Held for approval")
+        DECISION = "decision", _("Answer to an approval request")
         REFUSED = "refused", _("Refused")
         BOUNCE = "bounce", _("Delivery failure report")
         AUTO_REPLY = "auto_reply", _("Automatic reply")

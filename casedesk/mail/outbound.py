@@ -53,6 +53,9 @@ class CaseMail:
     suppress_reason: str = ""
     # (filename, content, MIME type), e.g. a calendar invitation.
     attachments: list[tuple[str, bytes | str, str]] = field(default_factory=list)
+    # Mail about a request held for approval (it has no case yet): its Message-ID names the
+    # request, so a reply to it (a follow-up, a reference person's answer) finds it again.
+    held_request_id: int | None = None
 
 
 def case_subject(case: Case, subject: str, language: str) -> str:
@@ -126,7 +129,10 @@ def _record(mail: CaseMail) -> OutboundMail:
     so a reply that arrives fast still threads. A job that runs again finds its row by the
     key's unique constraint (nearly every call is the first, so no lookup comes first)."""
     case_id = mail.case.pk if mail.case is not None else 0
-    message_id = ids.make_message_id(case_id)
+    if mail.case is None and mail.held_request_id is not None:
+        message_id = ids.make_held_message_id(mail.held_request_id)
+    else:
+        message_id = ids.make_message_id(case_id)
     subject = mail.subject
     if mail.case is not None:
         subject = case_subject(mail.case, subject, mail.language)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from casedesk.accounts.models import User
 from casedesk.cases.access import contact_on_case
-from casedesk.cases.models import Case
+from casedesk.cases.models import Case, HeldRequest
 from casedesk.core import clock
 from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
 from casedesk.customers.entitlement import first_covered_product
@@ -26,7 +26,7 @@ from casedesk.customers.models import Contact, Organization, Product
 from casedesk.customers.queries import agent_by_email, contact_by_email
 from casedesk.mail import ids
 from casedesk.mail.mimeutil import message_id_key
-from casedesk.mail.models import Mailbox, MessageId
+from casedesk.mail.models import InboundMail, Mailbox, MessageId
 from casedesk.mail.parsing import ParsedMail
 
 # "[Case 2026-000123]", also translated ("[Sak …]", "[Ärende …]") or bare "[2026-000123]".
@@ -99,6 +99,58 @@ def find_case(
         case = _case_by_id.first(ref) if isinstance(ref, int) else _case_by_number.first(ref)
         if case is not None and allowed_on(case, sender, via):
             return case, via
+    return None, ""
+
+
+# "Re:" as mail programs in our languages write it ("SV:", "AW:", "Antw:", "VS:"), also
+# stacked: a follow-up's subject without them is the request's.
+_REPLY_PREFIXES = re.compile(r"^(?:\s*(?:re|sv|aw|antw|vs|ang)\s*:)+\s*", re.IGNORECASE)
+
+
+def _bare_subject(subject: str) -> str:
+    return " ".join(_REPLY_PREFIXES.sub("", subject).split()).casefold()
+
+
+def find_held_request(parsed: ParsedMail, sender: Sender) -> tuple[HeldRequest | None, str]:
+    """The held request this mail is about, and how it was found, or (None, "").
+
+    Our mail about a request (the approval mail, the "held" answer) carries a signed
+    Message-ID naming it: any sender who answers it is found, and decides only if entitled.
+    The requester is also found by their own earlier mail in References, or by writing
+    again with the same subject while the request waits; both prove nothing about anyone
+    else, so they count only for the requester."""
+    for message_id in parsed.all_reference_ids:
+        held_id = ids.held_id_from_message_id(message_id)
+        if held_id is not None:
+            held = HeldRequest.objects.filter(pk=held_id).first()
+            if held is not None:
+                return held, "held_message_id"
+    contact = sender.contact
+    if contact is None:
+        return None, ""
+    keys = ["m:" + message_id_key(m) for m in parsed.all_reference_ids[:20] if m]
+    if keys:
+        for data in InboundMail.objects.filter(
+            dedup_key__in=keys, outcome=InboundMail.Outcome.HELD, from_address__iexact=contact.email
+        ).values_list("data", flat=True):
+            held_id = data.get("held_request") if isinstance(data, dict) else None
+            held = (
+                HeldRequest.objects.filter(pk=held_id, requester=contact).first()
+                if isinstance(held_id, int)
+                else None
+            )
+            if held is not None:
+                return held, "held_thread"
+    subject = _bare_subject(parsed.subject)
+    if subject:
+        waiting = HeldRequest.objects.filter(
+            organization_id=contact.organization_id,
+            state=HeldRequest.State.PENDING,
+            requester=contact,
+        ).order_by("-created_at")[:20]
+        for held in waiting:
+            if _bare_subject(held.subject) == subject:
+                return held, "held_subject"
     return None, ""
 
 

@@ -26,6 +26,7 @@ from casedesk.customers.entitlement import (
     covered_products,
     emergency_only_products,
     explain_no_products,
+    intake_notice,
     reference_persons,
 )
 from casedesk.customers.models import Site
@@ -131,6 +132,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("portal:held_requests")
             messages.success(request, _("Case %(number)s was created.") % {"number": result.number})
+            notice = intake_notice(queries.intake_reason(case=result))
+            if notice:
+                messages.warning(request, notice)
             return redirect("portal:case", number=result.number)
     return render(
         request,

@@ -13,6 +13,7 @@ from casedesk.cases.actions.changes import (
 )
 from casedesk.cases.actions.intake import (
     IntakeRefused,
+    do_add_held_request_followup,
     do_approve_held_request,
     do_create_case,
     do_reject_held_request,
@@ -23,6 +24,7 @@ from casedesk.cases.actions.rank import do_move_case_rank, do_set_case_order
 
 __all__ = [
     "IntakeRefused",
+    "do_add_held_request_followup",
     "do_add_message",
     "do_approve_held_request",
     "do_assign_case",

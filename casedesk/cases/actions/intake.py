@@ -8,6 +8,7 @@ from typing import Required, TypedDict, Unpack
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
@@ -256,8 +257,12 @@ def _discard_held_files(held: HeldRequest) -> None:
     transaction.on_commit(lambda: delete_stored(paths), robust=True)
 
 
-def _check_reference_person(actor: User, held: HeldRequest) -> Contact:
-    contact = contact_for_user(actor)
+def _check_reference_person(
+    actor: User | None, held: HeldRequest, approver: Contact | None = None
+) -> Contact:
+    """The deciding contact: the actor's, or `approver` when they act without a login (an
+    answer to the approval e-mail, whose signed Message-ID names the request)."""
+    contact = contact_for_user(actor) if actor is not None else approver
     if contact is None or contact.organization_id != held.organization_id:
         raise NotFound(_("The request was not found."))
     if not is_approver(contact):
@@ -267,21 +272,36 @@ def _check_reference_person(actor: User, held: HeldRequest) -> Contact:
     return contact
 
 
-def do_approve_held_request(*, actor: User, held: HeldRequest) -> Case:
-    """A reference person vouches for a colleague's request: it becomes a case."""
-    approver = _check_reference_person(actor, held)
+def do_approve_held_request(
+    *, actor: User | None, held: HeldRequest, approver: Contact | None = None
+) -> Case:
+    """A reference person vouches for a colleague's request: it becomes a case.
+
+    `actor` is None when the reference person answered the approval e-mail; `approver`
+    names them then.
+    """
+    approver = _check_reference_person(actor, held, approver)
 
     def mark_approved(case: Case) -> None:
         # Same transaction as the case: two approvals racing cannot make two cases.
         locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
         if locked.state != HeldRequest.State.PENDING:
             raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
+        if locked.description != held.description or locked.files != held.files:
+            # A follow-up came in after the case was made from the request: approving now
+            # would lose it (and delete its files with the request's).
+            raise DomainError(
+                _("The request changed meanwhile; please look at it again."),
+                code=ErrorCode.CONFLICT,
+            )
         locked.state = HeldRequest.State.APPROVED
         locked.decided_by, locked.decided_at, locked.case = approver, clock.now(), case
         locked.save(update_fields=["state", "decided_by", "decided_at", "case"])
         # The case has its own copies now.
         _discard_held_files(locked)
 
+    # Read again: a follow-up may have added text or files since the caller fetched it.
+    held = HeldRequest.objects.get(pk=held.pk)
     uploads = _held_uploads(held)
     try:
         request = _Request(
@@ -303,9 +323,14 @@ def do_approve_held_request(*, actor: User, held: HeldRequest) -> Case:
             upload.content.close()
 
 
-def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
-    approver = _check_reference_person(actor, held)
-    with transaction.atomic(durable=True):
+def do_reject_held_request(
+    *, actor: User | None, held: HeldRequest, approver: Contact | None = None
+) -> HeldRequest:
+    """`actor` and `approver` as for do_approve_held_request."""
+    approver = _check_reference_person(actor, held, approver)
+    # Not durable: an answer by e-mail decides inside the mail pipeline's transaction, so the
+    # decision and the record of the mail commit together.
+    with transaction.atomic(savepoint=False):
         locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
         if locked.state != HeldRequest.State.PENDING:
             raise DomainError(_("This request has already been decided."), code=ErrorCode.CONFLICT)
@@ -314,4 +339,41 @@ def do_reject_held_request(*, actor: User, held: HeldRequest) -> HeldRequest:
         locked.save(update_fields=["state", "decided_by", "decided_at"])
         _discard_held_files(locked)
         transaction.on_commit(lambda: tasks.send_held_request_rejected(locked.pk), robust=True)
+    return locked
+
+
+def do_add_held_request_followup(
+    *, held: HeldRequest, sender: Contact, text: str, uploads: Sequence[Upload] = ()
+) -> HeldRequest:
+    """The requester writes again about a request still waiting: their text and files join
+    it, so the reference persons decide on all of it and the case (if approved) carries it.
+    No second approval mail: the reference persons were asked once about this request."""
+    if sender.pk != held.requester_id:
+        raise NotFound(_("The request was not found."))
+    checked = validate_uploads(uploads)
+    stored: list[str] = []
+    try:
+        files = []
+        for upload, name, _content_type in checked:
+            stored.append(store_upload(upload))
+            files.append({"path": stored[-1], "filename": name, "size": upload.size})
+        with transaction.atomic(savepoint=False):
+            locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
+            if locked.state != HeldRequest.State.PENDING:
+                raise DomainError(
+                    _("This request has already been decided."), code=ErrorCode.CONFLICT
+                )
+            now = clock.now()
+            heading = _("Added by %(name)s on %(when)s:") % {
+                "name": sender.name,
+                "when": formats.date_format(timezone.localtime(now), "SHORT_DATETIME_FORMAT"),
+            }
+            body = text.strip()
+            if body:
+                locked.description = f"{locked.description}\n\n{heading}\n{body}"
+            locked.files = [*locked.files, *files]
+            locked.save(update_fields=["description", "files"])
+    except BaseException:
+        delete_stored(stored)
+        raise
     return locked
