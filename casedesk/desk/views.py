@@ -149,7 +149,7 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
             case=case,
             body=data["body"],
             kind=data["kind"],
-            channel=Channel.PORTAL,
+            channel=Channel.DESK,
             uploads=uploads_from(request),
             then_status=data["then_status"] or None,
         )
