@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_create.add_argument("--expires", type=int, metavar="DAYS", help="days until it expires")
     token_create.add_argument("--name", default="cli")
     token_create.add_argument("--service", action="store_true", help="a service-account token")
+    login = sub.add_parser("contact-login", help="give a contact a portal login")
+    login.add_argument("--email", required=True, help="the contact's e-mail address")
     sub.add_parser("manage", help="Django's manage.py commands", add_help=False)
     if args and args[0] == "manage":
         return _manage(args[1:])
@@ -143,6 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return create_token(
             email=ns.email, scope=ns.scope, expires=ns.expires, name=ns.name, service=ns.service
         )
+    if ns.command == "contact-login":
+        _setup_django()
+        from casedesk.customers.commands import create_contact_login
+
+        return create_contact_login(email=ns.email)
     if ns.command == "demo":
         _setup_django()
         from casedesk.demo import load_demo

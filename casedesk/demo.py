@@ -25,6 +25,7 @@ from casedesk.customers.models import (
     Product,
     Site,
 )
+from casedesk.customers.zones import organization_time_zone
 from casedesk.sla import actions as sla_actions
 from casedesk.sla.models import (
     Calendar,
@@ -217,7 +218,7 @@ def _organization(spec: DemoOrg, products: list[Product]) -> Organization:
         language = spec.language
         if first_demo_contact and index == 0:
             email, language = "contact@demo.test", "en"
-        user = _user(email, person, language, spec.time_zone)
+        user = _user(email, person, language, organization_time_zone(org))
         contact, _ = Contact.objects.get_or_create(
             email=email,
             defaults={"organization": org, "name": person, "language": language, "user": user},

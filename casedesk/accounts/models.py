@@ -9,6 +9,11 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
+def vendor_time_zone() -> str:
+    """The installation's zone (CASEDESK_TIME_ZONE), read when a user is made."""
+    return str(settings.TIME_ZONE)
+
+
 class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -35,7 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Oslo")
+    # A contact's login takes its organization's zone when it is made
+    # (customers.actions.do_create_contact_login); the vendor's zone is for everyone else.
+    time_zone = models.CharField(_("time zone"), max_length=64, default=vendor_time_zone)
     is_staff = models.BooleanField(_("agent"), default=False)
     is_consultant = models.BooleanField(_("consultant"), default=False)
     is_active = models.BooleanField(_("active"), default=True)

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import clock
 from casedesk.customers.models import Contact
+from casedesk.customers.zones import organization_time_zone
 from casedesk.mail.outbound import deliver_email
 
 
@@ -31,7 +32,7 @@ def recipient_time_zone(contact: Contact) -> tzinfo:
     the one the portal shows them times in (core.middleware), so mail and portal agree;
     without a login, their organization's; a name zoneinfo does not know is skipped."""
     user = contact.user
-    for name in (user.time_zone if user else "", contact.organization.time_zone):
+    for name in (user.time_zone if user else "", organization_time_zone(contact.organization)):
         if not name:
             continue
         try:

@@ -51,6 +51,14 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Phone")
     API = "api", _("API")
+    # An agent writing in the desk's pages: not the customer's portal, so a thread and the
+    # API tell the two apart.
+    DESK = "desk", _("Desk")
+
+
+# How a customer can reach us, the only channels a case (and a held request) comes in by:
+# entitlement and SLA rules concern these; the desk is where agents answer, not a way in.
+INTAKE_CHANNELS = frozenset({Channel.PORTAL, Channel.EMAIL, Channel.PHONE, Channel.API})
 
 
 class CaseNumberCounter(models.Model):

@@ -63,7 +63,15 @@ class Organization(models.Model):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Oslo")
+    # Empty: the country's zone (customers.zones), so an organization in London is not
+    # shown Oslo times because nobody chose a zone for it.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("Empty: the usual time zone of the organization's country."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

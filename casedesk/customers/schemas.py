@@ -9,6 +9,7 @@ from pydantic import Field
 
 from casedesk.api.schemas import Id, Out, Ref, Text
 from casedesk.customers.models import Contact, Contract, Organization, Product
+from casedesk.customers.zones import organization_time_zone
 from casedesk.sla.models import SLAPolicy
 
 
@@ -103,7 +104,7 @@ def organization_out(org: Organization) -> OrganizationOut:
         name=org.name,
         country=org.country,
         language=org.language,
-        time_zone=org.time_zone,
+        time_zone=organization_time_zone(org),
         sites=[Ref(id=s.pk, name=s.name) for s in org.sites.all()],
     )
 

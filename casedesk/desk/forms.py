@@ -7,7 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.models import User
+from casedesk.cases import lifecycle
 from casedesk.cases.models import Category, Message, Severity, Status
+from casedesk.core.errors import DomainError
 from casedesk.customers.models import Organization, Product
 
 
@@ -52,11 +54,41 @@ class AgentReplyForm(forms.Form):
         label=_("Kind"),
     )
     then_status = forms.ChoiceField(
-        choices=[("", _("Keep status"))]
-        + [(s.value, s.label) for s in Status if s not in (Status.NEW, Status.CLOSED)],
+        choices=[("", _("Keep status")), *Status.choices],
         required=False,
         label=_("Then set status"),
     )
+
+    def __init__(self, *args: Any, current_status: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current_status = current_status
+        self.fields["then_status"].widget.choices = [
+            ("", _("Keep status")),
+            *[(s, Status(s).label) for s in reply_targets(current_status)],
+        ]
+
+    def clean_then_status(self) -> str:
+        """A status the list did not offer (a stale page, a tampered form) is refused here,
+        with the lifecycle's reason, before anything is written; the typed reply stays."""
+        target: str = self.cleaned_data["then_status"]
+        if target and target != self.current_status:
+            try:
+                lifecycle.check_transition(
+                    self.current_status, target, is_agent=True, on_behalf_of_customer=False
+                )
+            except DomainError as error:
+                raise forms.ValidationError(error.message, code=str(error.code)) from error
+        return target
+
+
+def reply_targets(current_status: str) -> list[str]:
+    """The statuses a reply may set next. Closing is left out: only the customer closes, and
+    closing on their behalf is recorded in the update form, which asks for that."""
+    return [
+        s
+        for s in lifecycle.allowed_targets(current_status, is_agent=True)
+        if s not in (Status.CLOSED, current_status)
+    ]
 
 
 class CaseUpdateForm(forms.Form):

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -98,7 +98,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: object) -> dict[str
         "intake_items": queries.intake_items(case=case),
         "clocks": case_clocks(case.pk, clock.now()),
         "meeting_form": extra.pop("meeting_form", None) or _meeting_form(case),
-        "reply_form": extra.pop("reply_form", None) or AgentReplyForm(),
+        "reply_form": extra.pop("reply_form", None) or AgentReplyForm(current_status=case.status),
         "update_form": update_form,
         "targets": targets,
         **extra,
@@ -115,7 +115,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 def _post_case_form(
     request: HttpRequest,
     number: str,
-    form_class: type[forms.Form],
+    form_for: Callable[[Case, QueryDict], forms.Form],
     form_key: str,
     perform: Callable[[User, Case, dict[str, Any]], object],
     done: str,
@@ -126,7 +126,7 @@ def _post_case_form(
     case = access_case(user=user, number=number)
     if request.method == "GET":  # e.g. reloading the page a failed submit left in the address bar
         return redirect("desk:case", number=number)
-    form = form_class(request.POST)
+    form = form_for(case, request.POST)
     if form.is_valid():
         try:
             perform(user, case, form.cleaned_data)
@@ -149,13 +149,16 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
             case=case,
             body=data["body"],
             kind=data["kind"],
-            channel=Channel.PORTAL,
+            channel=Channel.DESK,
             uploads=uploads_from(request),
             then_status=data["then_status"] or None,
         )
 
+    def form_for(case: Case, data: QueryDict) -> forms.Form:
+        return AgentReplyForm(data, current_status=case.status)
+
     return _post_case_form(
-        request, number, AgentReplyForm, "reply_form", perform, _("Saved."), status=422
+        request, number, form_for, "reply_form", perform, _("Saved."), status=422
     )
 
 
@@ -174,7 +177,13 @@ def update(request: HttpRequest, number: str) -> HttpResponse:
         )
 
     return _post_case_form(
-        request, number, CaseUpdateForm, "update_form", perform, _("Case updated."), status=409
+        request,
+        number,
+        lambda _case, data: CaseUpdateForm(data),
+        "update_form",
+        perform,
+        _("Case updated."),
+        status=409,
     )
 
 
@@ -191,4 +200,6 @@ def schedule_meeting(request: HttpRequest, number: str) -> HttpResponse:
         )
 
     done = _("Meeting booked; the customer gets an invitation.")
-    return _post_case_form(request, number, MeetingForm, "meeting_form", perform, done, status=422)
+    return _post_case_form(
+        request, number, lambda _case, data: MeetingForm(data), "meeting_form", perform, done, 422
+    )

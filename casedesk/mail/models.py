@@ -149,6 +149,17 @@ class OutboundMail(models.Model):
         FAILED = "failed", _("Sending failed")
         SUPPRESSED = "suppressed", _("Not sent (loop protection)")
 
+    class Suppression(models.TextChoices):
+        """Why an automatic mail was not sent: a code, so each agent reads it in their own
+        language; `error` keeps the technical detail (a bounce status, a header)."""
+
+        BOUNCED = "bounced", _("The address bounced permanently")
+        RATE_LIMIT = "rate_limit", _("Too many automatic mails to this address in the last hour")
+        AUTOMATIC = "automatic", _("It would answer an automatic message")
+        NO_SENDER = "no_sender", _("The mail it answers has no sender address")
+        OWN_ADDRESS = "own_address", _("The mail it answers came from our own address")
+        NULL_SENDER = "null_sender", _("The mail it answers has a null sender")
+
     # What this mail is about, e.g. "reply:42": a job that runs twice finds the row and
     # does not send again.
     key = models.CharField(max_length=120, unique=True)
@@ -167,6 +178,9 @@ class OutboundMail(models.Model):
     # Answers a mail someone sent us (its receipt, a refusal): what the hourly limit counts.
     answers_mail = models.BooleanField(default=False)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    # Empty on a suppressed row from before the codes whose text matched none of them: its
+    # `error` is then the whole English reason, shown as it is.
+    suppression = models.CharField(max_length=20, choices=Suppression.choices, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
@@ -186,6 +200,14 @@ class OutboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_address}"
+
+    @property
+    def suppression_text(self) -> str:
+        """Why it was not sent, in the active language, with its detail."""
+        if not self.suppression:
+            return self.error
+        label = str(self.get_suppression_display())
+        return f"{label} ({self.error})" if self.error else label
 
 
 class AddressFlag(models.Model):

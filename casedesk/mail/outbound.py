@@ -10,7 +10,7 @@ twice, and a failed send stays visible on the case with its error.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -49,7 +49,8 @@ class CaseMail:
     # Automatic mail that answers a mail someone sent us: the hourly limit applies to it.
     answers_mail: bool = False
     # Set by the caller when the mail answers something that must not get an automatic
-    # answer (RFC 3834), e.g. an auto-submitted message that opened the case.
+    # answer (RFC 3834), e.g. an auto-submitted message that opened the case: inbound
+    # handling's reason, stored as a code (inbound_refusal).
     suppress_reason: str = ""
     # (filename, content, MIME type), e.g. a calendar invitation.
     attachments: list[tuple[str, bytes | str, str]] = field(default_factory=list)
@@ -95,8 +96,40 @@ _permanent_flag = PreparedQuery(
 )
 
 
-def suppression_reason(address: str, *, exclude_key: str = "", answering: bool = True) -> str:
-    """Why an automatic mail to this address must not go out now, or "".
+Suppression = OutboundMail.Suppression
+# The reasons inbound mail handling gives for "no automatic answer" (InboundMail.data), as
+# codes; any other reason is a header that marked the mail automatic, kept as the detail.
+_INBOUND_REASONS = {
+    "no sender address": Suppression.NO_SENDER,
+    "sent from our own address": Suppression.OWN_ADDRESS,
+    "null sender": Suppression.NULL_SENDER,
+}
+_NO_DETAIL = frozenset({"", "-", "automatic"})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A suppression code and its technical detail (a bounce status, a header)."""
+
+    code: str
+    detail: str = ""
+
+
+def inbound_refusal(reason: str) -> Refusal:
+    """The code for why the mail we would answer must get no automatic answer."""
+    reason = reason.strip()
+    if reason in _INBOUND_REASONS:
+        return Refusal(_INBOUND_REASONS[reason])
+    if reason in _NO_DETAIL:
+        return Refusal(Suppression.AUTOMATIC)
+    detail = reason.removesuffix(" present").removeprefix("from ")
+    return Refusal(Suppression.AUTOMATIC, detail)
+
+
+def suppression_reason(
+    address: str, *, exclude_key: str = "", answering: bool = True
+) -> Refusal | None:
+    """Why an automatic mail to this address must not go out now, or None.
 
     The hourly limit is for `answering` mail, which replies to a mail someone sent us, and
     counts only such mail: two machines answering each other is the loop it stops (RFC
@@ -105,9 +138,9 @@ def suppression_reason(address: str, *, exclude_key: str = "", answering: bool =
     # Flags are stored in lower case (handling._bounce): an exact match uses the unique index.
     flag = _permanent_flag.first(address.lower())
     if flag is not None:
-        return f"address bounced permanently ({flag[0] or 'no status'})"
+        return Refusal(Suppression.BOUNCED, flag[0])
     if not answering:
-        return ""
+        return None
     limit = int(settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR)
     recent = (
         OutboundMail.objects.filter(
@@ -120,8 +153,8 @@ def suppression_reason(address: str, *, exclude_key: str = "", answering: bool =
         .count()
     )
     if recent >= limit:
-        return f"rate limit: {recent} automatic mails to this address in the last hour"
-    return ""
+        return Refusal(Suppression.RATE_LIMIT, str(recent))
+    return None
 
 
 def _record(mail: CaseMail) -> OutboundMail:
@@ -215,12 +248,19 @@ def deliver(mail: CaseMail) -> OutboundMail:
     if record.state in (OutboundMail.State.SENT, OutboundMail.State.SUPPRESSED):
         return record
     if mail.automatic:
-        reason = mail.suppress_reason or suppression_reason(
-            mail.to, exclude_key=mail.key, answering=mail.answers_mail
+        refusal = (
+            inbound_refusal(mail.suppress_reason)
+            if mail.suppress_reason
+            else suppression_reason(mail.to, exclude_key=mail.key, answering=mail.answers_mail)
         )
-        if reason:
-            logger.info("not sending %s to %s: %s", mail.key, mail.to, reason)
-            _mark(record, state=OutboundMail.State.SUPPRESSED, error=reason)
+        if refusal is not None:
+            logger.info("not sending %s to %s: %s %s", mail.key, mail.to, *astuple(refusal))
+            _mark(
+                record,
+                state=OutboundMail.State.SUPPRESSED,
+                suppression=refusal.code,
+                error=refusal.detail,
+            )
             return record
     try:
         build(mail, record).send()

@@ -53,7 +53,7 @@ def test_no_more_automatic_mail_to_a_hard_bounced_address(
     assert len(smtp.messages) == 1
     suppressed = OutboundMail.objects.get(case=second.case)
     assert suppressed.state == OutboundMail.State.SUPPRESSED
-    assert "bounced" in suppressed.error
+    assert (suppressed.suppression, suppressed.error) == ("bounced", "5.1.1")
 
 
 def test_a_failed_send_is_recorded_retried_and_shown_on_the_case(

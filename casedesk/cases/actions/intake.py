@@ -22,6 +22,7 @@ from casedesk.cases.attachments import Upload, delete_stored, store_upload
 from casedesk.cases.events import record_case_event
 from casedesk.cases.intake import clean_intake_data
 from casedesk.cases.models import (
+    INTAKE_CHANNELS,
     Case,
     Category,
     Channel,
@@ -121,6 +122,10 @@ def _create_case(
         )
     if category not in Category.values or severity not in Severity.values:
         raise DomainError(_("Unknown category or severity."), code=ErrorCode.INVALID_INPUT)
+    if channel not in INTAKE_CHANNELS:
+        # Channel rules (after-hours phone, answers by mail) read how the customer wrote in;
+        # a case "from the desk" would match none of them.
+        raise DomainError(_("Unknown channel."), code=ErrorCode.INVALID_INPUT)
     if site is not None and site.organization_id != requester.organization_id:
         raise DomainError(_("Unknown site."), code=ErrorCode.INVALID_INPUT)
     now = clock.now()

@@ -40,7 +40,7 @@ def do_add_message(
     case: Case,
     body: str,
     kind: str = Message.Kind.REPLY,
-    channel: str = Channel.PORTAL,
+    channel: str | None = None,
     uploads: Sequence[Upload] = (),
     then_status: str | None = None,
     sender: Contact | None = None,
@@ -48,7 +48,8 @@ def do_add_message(
     """Add a reply or note; an agent may set the next status in the same step.
 
     Channels that identify a customer without a login (e-mail) pass `actor=None` and the
-    verified `sender` contact.
+    verified `sender` contact. Without a `channel`, the writer's own web pages: the portal
+    for a customer, the desk for an agent.
     """
     if actor is None:
         if sender is None or not contact_on_case(sender, case):
@@ -60,6 +61,8 @@ def do_add_message(
         raise PermissionDenied(_("Only the support team can set this status."))
     if contact is not None and kind != Message.Kind.REPLY:
         raise PermissionDenied(_("Only the support team can write internal notes."))
+    if channel is None:
+        channel = Channel.PORTAL if contact is not None else Channel.DESK
     body = body.strip()
     if not body and not uploads:
         raise DomainError(_("The message is empty."), code=ErrorCode.INVALID_INPUT)
