@@ -126,8 +126,8 @@ def test_0002_marks_answers_to_mail_in_old_rows(migrate: Migrate) -> None:
     }
 
 
-def test_0003_stores_codes_for_known_suppression_texts(migrate: Migrate) -> None:
-    apps = migrate([("mail", "0002_outbound_answers_mail")])
+def test_0004_stores_codes_for_known_suppression_texts(migrate: Migrate) -> None:
+    apps = migrate([("mail", "0003_inbound_outcome_decision")])
     outbound = apps.get_model("mail", "OutboundMail")
     texts = {
         "bounce": "address bounced permanently (5.1.1)",
@@ -165,7 +165,7 @@ def test_0003_stores_codes_for_known_suppression_texts(migrate: Migrate) -> None
         created_at=NOW,
     )
 
-    apps = migrate([("mail", "0003_outboundmail_suppression")])
+    apps = migrate([("mail", "0004_outboundmail_suppression")])
     rows = {
         key: (code, error)
         for key, code, error in apps.get_model("mail", "OutboundMail").objects.values_list(
@@ -188,7 +188,7 @@ def test_0003_stores_codes_for_known_suppression_texts(migrate: Migrate) -> None
     }
 
     # Going back restores the texts the earlier code wrote and reads.
-    apps = migrate([("mail", "0002_outbound_answers_mail")])
+    apps = migrate([("mail", "0003_inbound_outcome_decision")])
     back = dict(apps.get_model("mail", "OutboundMail").objects.values_list("key", "error"))
     assert back == {**texts, "dash": "automatic", "failed": "null sender"}
 

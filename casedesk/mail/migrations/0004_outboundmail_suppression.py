@@ -78,7 +78,7 @@ def to_text(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mail", "0002_outbound_answers_mail")]
+    dependencies = [("mail", "0003_inbound_outcome_decision")]
 
     operations = [
         migrations.AddField(
