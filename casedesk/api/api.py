@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.errors import ValidationError, ValidationErrorContext
 
 from casedesk.api.auth import TokenAuth, api_user
 from casedesk.api.errors import install_error_handlers
@@ -16,7 +19,25 @@ from casedesk.customers.api import router as customers_router
 from casedesk.mail.api import router as mail_router
 from casedesk.sla.api import router as sla_router
 
-api = NinjaAPI(
+
+class CasedeskApi(NinjaAPI):
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> ValidationError:
+        # A body that is one parameter is the whole body: its errors are at ["body", field],
+        # not under the handler's parameter name (which is no part of the API).
+        errors: list[dict[str, Any]] = []
+        for context in error_contexts:
+            single = getattr(context.model, "__read_from_single_attr__", None)
+            for error in super().validation_error_from_error_contexts([context]).errors:
+                loc = tuple(error["loc"])
+                if single and loc[:2] == ("body", single):
+                    error = {**error, "loc": ("body", *loc[2:])}
+                errors.append(error)
+        return ValidationError(errors)
+
+
+api = CasedeskApi(
     title="Casedesk API",
     version="1",
     description=(

@@ -26,6 +26,7 @@ from casedesk.cases.schemas import (
     AgentCaseOut,
     AgentOrderIn,
     AgentTransitionIn,
+    CaseBody,
     CaseListParams,
     CasePage,
     CaseRow,
@@ -38,6 +39,8 @@ from casedesk.cases.schemas import (
     MessageForm,
     MessageOut,
     MoveIn,
+    OrderBody,
+    TransitionBody,
     case_out,
     case_page_out,
     held_out,
@@ -121,9 +124,7 @@ def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
     url_name="case_create",
     summary="Open a case (contacts for themselves; agents and integrations for a contact)",
 )
-def create_case(
-    request: HttpRequest, payload: AgentCaseIn | ContactCaseIn
-) -> Reply[CaseOut | HeldRequestOut]:
+def create_case(request: HttpRequest, payload: CaseBody) -> Reply[CaseOut | HeldRequestOut]:
     user = api_user(request)
     data = for_role(user, payload, agent=AgentCaseIn, contact=ContactCaseIn)
     if isinstance(data, AgentCaseIn):
@@ -153,7 +154,7 @@ def create_case(
 
 # Registered before /{number}, which would otherwise match the path "order".
 @router.put("/order", response={204: None, **responses({})}, url_name="case_order")
-def set_order(request: HttpRequest, payload: AgentOrderIn | ContactOrderIn) -> Reply[None]:
+def set_order(request: HttpRequest, payload: OrderBody) -> Reply[None]:
     """Put all of an organization's open cases in the given order (first is most important)."""
     user = api_user(request)
     data = for_role(user, payload, agent=AgentOrderIn, contact=ContactOrderIn)
@@ -206,9 +207,7 @@ def update_case(request: HttpRequest, number: PathNumber, payload: CaseUpdateIn)
     url_name="case_transition",
     summary="Change the status: close, reopen, or (agents) any allowed step",
 )
-def transition_case(
-    request: HttpRequest, number: PathNumber, payload: AgentTransitionIn | ContactTransitionIn
-) -> CaseOut:
+def transition_case(request: HttpRequest, number: PathNumber, payload: TransitionBody) -> CaseOut:
     user = api_user(request)
     case = access_case(user=user, number=number)
     data = for_role(user, payload, agent=AgentTransitionIn, contact=ContactTransitionIn)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.urls import reverse
-from ninja import Schema
+from ninja import Body, Schema
 from pydantic import BeforeValidator, Field, TypeAdapter
 
+from casedesk.api.params import role_body
 from casedesk.api.schemas import CaseNumber, Id, Out, PersonRef, Ref, StrictIn, Text
 from casedesk.cases.models import (
     NO_DUE_TIME,
@@ -126,6 +127,13 @@ class ContactOrderIn(StrictIn):
 
 class AgentOrderIn(ContactOrderIn):
     organization: Id
+
+
+# Role-dependent bodies: documented as either schema, validated by the handler against the
+# caller's (casedesk.api.params.for_role).
+CaseBody = Body[Annotated[dict[str, Any], role_body(AgentCaseIn, ContactCaseIn)]]
+TransitionBody = Body[Annotated[dict[str, Any], role_body(AgentTransitionIn, ContactTransitionIn)]]
+OrderBody = Body[Annotated[dict[str, Any], role_body(AgentOrderIn, ContactOrderIn)]]
 
 
 class OrderOut(Out):
