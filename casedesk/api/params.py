@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -81,3 +83,9 @@ def for_role(user: User, payload: Mapping[str, Any], *, agent: type[A], contact:
                 }
             )
         raise ValidationError(errors) from exc
+
+
+def body_fingerprint(payload: Mapping[str, Any]) -> str:
+    """The same JSON body, however its keys are ordered or spaced, has the same print."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeAlias
 
 from ninja import Schema
-from ninja.params import P, PathEx
+from ninja.params import HeaderEx, P, PathEx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casedesk.core.ids import ID_MAX
@@ -27,6 +27,15 @@ CaseNumber = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9A-
 # else cannot exist, so it never reaches a query).
 PathId: TypeAlias = PathEx[int, P(ge=1, le=ID_MAX)]
 PathNumber: TypeAlias = PathEx[str, P(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z-]+$")]
+IdempotencyKeyHeader: TypeAlias = HeaderEx[
+    str | None,
+    P(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Makes a retry safe: the same key within 24 hours gets the first response.",
+    ),
+]
 
 
 class StrictIn(Schema):

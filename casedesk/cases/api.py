@@ -4,7 +4,7 @@ only through the access getters, so a contact never reaches another organization
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, UploadedFile
 from ninja.errors import HttpError
@@ -12,9 +12,11 @@ from ninja.responses import Status as Reply
 
 from casedesk.accounts.models import User
 from casedesk.api.access import access_agent, access_contact, access_organization, access_site
+from casedesk.api.actions import do_answer_once
 from casedesk.api.auth import api_user
-from casedesk.api.params import check_keys, field_names, for_role
-from casedesk.api.schemas import PathId, PathNumber, responses
+from casedesk.api.params import body_fingerprint, check_keys, field_names, for_role
+from casedesk.api.render import encoded, json_response
+from casedesk.api.schemas import IdempotencyKeyHeader, PathId, PathNumber, responses
 from casedesk.cases import actions, queries
 from casedesk.cases.access import access_attachment, access_case, cases_visible_to
 from casedesk.cases.attachments import INLINE_TYPES, Upload
@@ -118,15 +120,47 @@ def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
     )
 
 
+IDEMPOTENCY_DESCRIPTION = (
+    "Send an `Idempotency-Key` header (1 to 255 characters, unique per request) to make "
+    "retries safe: a repeat with the same key by the same token owner within 24 hours "
+    "gets the first response again (status and body, the same case; header "
+    "`Idempotent-Replayed: true`) and opens no second case. The same key with a different "
+    "body is a 409 `idempotency_key_reused`. Only successful responses (201, 202) are kept; "
+    "after an error the same key can be retried. Keys of different users are independent."
+)
+
+
 @router.post(
     "",
     response=responses({201: CaseOut, 202: HeldRequestOut}),
     url_name="case_create",
     summary="Open a case (contacts for themselves; agents and integrations for a contact)",
+    description=IDEMPOTENCY_DESCRIPTION,
 )
-def create_case(request: HttpRequest, payload: CaseBody) -> Reply[CaseOut | HeldRequestOut]:
+def create_case(
+    request: HttpRequest,
+    payload: CaseBody,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Reply[CaseOut | HeldRequestOut] | HttpResponse:
     user = api_user(request)
     data = for_role(user, payload, agent=AgentCaseIn, contact=ContactCaseIn)
+    if idempotency_key is None:
+        return Reply(*_open_case(user, data))
+    answer = do_answer_once(
+        owner=user,
+        key=idempotency_key,
+        fingerprint=body_fingerprint(payload),
+        answer=lambda: encoded(*_open_case(user, data)),
+    )
+    response = json_response(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _open_case(
+    user: User, data: AgentCaseIn | ContactCaseIn
+) -> tuple[int, CaseOut | HeldRequestOut]:
     if isinstance(data, AgentCaseIn):
         requester, channel = access_contact(user=user, contact_id=data.requester), data.channel
     else:
@@ -148,8 +182,8 @@ def create_case(request: HttpRequest, payload: CaseBody) -> Reply[CaseOut | Held
         message = _("The request waits for approval by a reference person (%(names)s).") % {
             "names": names
         }
-        return Reply(202, held_out(result, message))
-    return Reply(201, case_out(result, agent=user.is_agent))
+        return 202, held_out(result, message)
+    return 201, case_out(result, agent=user.is_agent)
 
 
 # Registered before /{number}, which would otherwise match the path "order".
