@@ -78,6 +78,6 @@ def me(request: HttpRequest) -> MeOut:
             kind=token.kind,
             scope=token.scope,
             prefix=token.prefix,
-            expires_at=token.expires_at.isoformat() if token.expires_at else None,
+            expires_at=token.expires_at,
         ),
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeAlias
 
 from ninja import Schema
 from ninja.params import HeaderEx, P, PathEx
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from casedesk.core.ids import ID_MAX
 
@@ -17,6 +18,26 @@ def _no_nul(value: str) -> str:
         raise ValueError("must not contain NUL characters")
     return value
 
+
+def utc_text(value: datetime) -> str:
+    # Times come computed in several zones (a calendar's, the vendor's for SLA arithmetic,
+    # the database's UTC), and pydantic writes each with its own offset and drops a zero
+    # fraction: clients get one fixed form they can compare and sort as text.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # Django keeps UTC when time zones are off
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+UTC_FORMAT = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
+# Every date and time in a response: UTC, microseconds, "Z".
+UtcDatetime = Annotated[
+    datetime,
+    PlainSerializer(utc_text, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": UTC_FORMAT},
+        mode="serialization",
+    ),
+]
 
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 Text = Annotated[str, AfterValidator(_no_nul)]
@@ -89,7 +110,7 @@ class TokenOut(Out):
     kind: str
     scope: str
     prefix: str
-    expires_at: str | None
+    expires_at: UtcDatetime | None
 
 
 class MeOut(Out):

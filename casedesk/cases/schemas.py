@@ -11,7 +11,7 @@ from ninja import Body, Schema
 from pydantic import BeforeValidator, Field, TypeAdapter
 
 from casedesk.api.params import role_body
-from casedesk.api.schemas import CaseNumber, Id, Out, PersonRef, Ref, StrictIn, Text
+from casedesk.api.schemas import CaseNumber, Id, Out, PersonRef, Ref, StrictIn, Text, UtcDatetime
 from casedesk.cases.models import (
     NO_DUE_TIME,
     Attachment,
@@ -149,9 +149,9 @@ class MessageForm(Schema):
 class SlaTimerOut(Out):
     metric: str
     state: str
-    due_at: datetime | None
+    due_at: UtcDatetime | None
     breached: bool
-    met_at: datetime | None
+    met_at: UtcDatetime | None
 
 
 class ContactCaseOut(Out):
@@ -167,15 +167,15 @@ class ContactCaseOut(Out):
     requester: Ref
     channel: Channel
     intake_data: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    closed_at: UtcDatetime | None
 
 
 class AgentCaseOut(ContactCaseOut):
     assignee: PersonRef | None
-    due_at: datetime | None = Field(description="The nearest running SLA due time.")
-    accepted_for: datetime | None
+    due_at: UtcDatetime | None = Field(description="The nearest running SLA due time.")
+    accepted_for: UtcDatetime | None
     sla: list[SlaTimerOut]
 
 
@@ -207,7 +207,7 @@ class MessageOut(Out):
     body: str
     author: str
     from_customer: bool
-    created_at: datetime
+    created_at: UtcDatetime
     attachments: list[AttachmentOut]
 
 
