@@ -12,7 +12,7 @@ from casedesk.api.auth import TokenAuth, api_user
 from casedesk.api.errors import install_error_handlers
 from casedesk.api.models import ApiToken
 from casedesk.api.render import JsonRenderer
-from casedesk.api.schemas import MeOut, Ref, TokenOut, responses
+from casedesk.api.schemas import MeOut, Ref, TokenOut, described, responses
 from casedesk.cases.api import router as cases_router
 from casedesk.customers.access import contact_for_user
 from casedesk.customers.api import router as customers_router
@@ -43,8 +43,16 @@ api = CasedeskApi(
     description=(
         "Cases, messages, customers and calendars of a Casedesk support desk. Authenticate "
         "with `Authorization: Bearer <token>`; tokens are created in the desk or portal "
-        "(API tokens) or with `casedesk token create`. Errors always have the shape "
-        '`{"error": {"code", "message", "details"}}`.'
+        "(API tokens) or with `casedesk token create`. *Agents* are support team accounts "
+        "(their personal tokens, and service tokens for integrations); *contacts* are "
+        "customers' contact persons, who only ever see their own organization. A `read` "
+        "token may call GET operations only; the others need `write`.\n\n"
+        'Errors always have the shape `{"error": {"code", "message", "details"}}`. Every '
+        "operation may answer 401 (`unauthenticated`, `token_expired`, `token_revoked`), "
+        "429 `rate_limited` (with `Retry-After`) and 422 `validation_error` (`details.errors`: "
+        '`loc`, `msg`, `type`, e.g. `loc: ["body", "severity"]`); every write may answer '
+        "403 `insufficient_scope` to a read token. Times are UTC, e.g. "
+        "`2026-03-06T14:30:00.000000Z`."
     ),
     urls_namespace="api",
     auth=TokenAuth(),
@@ -59,9 +67,19 @@ api.add_router("/", sla_router)
 api.add_router("/", mail_router)
 
 
-@api.get("/me", response=responses({200: MeOut}), url_name="me", tags=["tokens"])
+@api.get(
+    "/me",
+    response=responses({200: MeOut}),
+    url_name="me",
+    tags=["tokens"],
+    summary="Who the token belongs to, and what it may do",
+    description=described(
+        "The owner, their organization (contacts) and the token's kind, scope and expiry.",
+        who="every token",
+        scope="read",
+    ),
+)
 def me(request: HttpRequest) -> MeOut:
-    """Who the token belongs to, and what it may do."""
     user = api_user(request)
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     contact = contact_for_user(user)

@@ -94,6 +94,19 @@ def responses(ok: dict[int, Any]) -> dict[Any, Any]:
     return {**ok, **ERRORS}
 
 
+# Service tokens belong to support team accounts, so they are agents' tokens too.
+AGENT = "agents (personal or service token)"
+
+
+def described(text: str, *, who: str, scope: str, errors: str = "") -> str:
+    """An operation's description in one layout: what it does, who may call it, the token
+    scope it needs, and the errors worth handling (beyond those every operation has)."""
+    parts = [text, f"**Who:** {who}", f"**Scope:** {scope}"]
+    if errors:
+        parts.append(f"**Errors:** {errors}")
+    return "\n\n".join(parts)
+
+
 class Ref(Out):
     id: int
     name: str
