@@ -163,6 +163,7 @@ def test_sla_events_carry_the_clock(
     utc = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
     assert utc.fullmatch(event["data"]["sla"]["due_at"]), event["data"]["sla"]
     assert utc.fullmatch(event["data"]["case"]["created_at"]), event["data"]["case"]
+    assert utc.fullmatch(event["created_at"]), event
 
 
 def test_sla_scan_sends_warning_and_breach_once(
