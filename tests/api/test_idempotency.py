@@ -56,6 +56,23 @@ def test_a_retry_gets_the_first_response_and_no_second_case(
     assert Case.objects.get().number == first.json()["number"]
 
 
+def test_a_held_request_is_replayed_as_held(api_as: Any, org_a: Any, product: Any) -> None:
+    from casedesk.cases.models import HeldRequest
+    from casedesk.customers.models import ContactRole, Vendor
+
+    factories.make_contact(org_a, email="ref@a.test", role="general")
+    colleague = factories.make_contact(org_a, email="colleague@a.test")
+    ContactRole.objects.filter(contact=colleague).delete()
+    Vendor.objects.update_or_create(pk=1, defaults={"hold_requests_from_non_designated": True})
+    api = api_as(colleague.user)
+    first = _post(api, _new_case(product), "held")
+    again = _post(api, _new_case(product), "held")
+    assert (first.status_code, again.status_code) == (202, 202), first.content
+    assert again.content == first.content
+    assert HeldRequest.objects.count() == 1
+    assert not Case.objects.exists()
+
+
 def test_the_same_key_with_another_body_is_refused(
     agent_api: Api, contact_a: Any, product: Any
 ) -> None:
