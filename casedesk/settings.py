@@ -258,6 +258,8 @@ CASEDESK_API_SERVICE_RATE_LIMIT = int(os.environ.get("CASEDESK_API_SERVICE_RATE_
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# JSON for /api/ paths, Django's page elsewhere.
+CSRF_FAILURE_VIEW = "casedesk.api.handlers.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

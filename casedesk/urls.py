@@ -50,4 +50,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-handler404 = "casedesk.core.views.not_found"
+# JSON for /api/ paths, the site's pages elsewhere.
+handler400 = "casedesk.api.handlers.bad_request"
+handler403 = "casedesk.api.handlers.permission_denied"
+handler404 = "casedesk.api.handlers.not_found"
+handler500 = "casedesk.api.handlers.server_error"

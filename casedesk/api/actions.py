@@ -1,20 +1,23 @@
-"""Every write to API tokens."""
+"""Every write to API tokens and to the answers kept for idempotent requests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
-from casedesk.api.models import ApiToken
+from casedesk.api.models import ApiToken, IdempotencyKey
 from casedesk.api.tokens import PREFIX_SHOWN, hash_token, new_token
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode, PermissionDenied
 
 MAX_EXPIRY_DAYS = 3650
+# How long a retry with the same Idempotency-Key gets the first answer.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,59 @@ def do_mark_token_used(*, token: ApiToken) -> None:
     now = clock.now()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str  # JSON, as it was first sent
+    replayed: bool
+
+
+def do_answer_once(
+    *,
+    owner: User,
+    key: str,
+    fingerprint: str,
+    answer: Callable[[], tuple[int, str]],
+) -> Answer:
+    """Run `answer` (a write, returning its response) at most once per owner and key within
+    IDEMPOTENCY_WINDOW; a retry gets the stored response. The key is claimed in the same
+    transaction as the write, so an error (refused intake, invalid input) rolls the claim
+    back with it: errors are not stored, and the retry is tried afresh."""
+    now = clock.now()
+    with transaction.atomic(durable=True):
+        # Left by the cleanup job until its next run: they must not block the key's reuse.
+        IdempotencyKey.objects.filter(
+            owner=owner, key=key, created_at__lte=now - IDEMPOTENCY_WINDOW
+        ).delete()
+        claim = IdempotencyKey(
+            owner=owner, key=key, fingerprint=fingerprint, status=0, response="", created_at=now
+        )
+        try:
+            with transaction.atomic():
+                claim.save(force_insert=True)
+        except IntegrityError:
+            # Used before, or by a concurrent request: on PostgreSQL the insert waited for
+            # that request's commit, so its answer is now there to read.
+            return _replay(IdempotencyKey.objects.get(owner=owner, key=key), fingerprint)
+        status, body = answer()
+        claim.status, claim.response = status, body
+        claim.save(update_fields=["status", "response"])
+    return Answer(status=status, body=body, replayed=False)
+
+
+def _replay(found: IdempotencyKey, fingerprint: str) -> Answer:
+    if found.fingerprint != fingerprint:
+        raise DomainError(
+            _("This Idempotency-Key was already used for a different request."),
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        )
+    return Answer(status=found.status, body=found.response, replayed=True)
+
+
+def do_delete_expired_idempotency_keys(*, now: datetime | None = None) -> int:
+    """The periodic cleanup: one indexed range delete."""
+    cutoff = (now or clock.now()) - IDEMPOTENCY_WINDOW
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lte=cutoff).delete()
+    return deleted

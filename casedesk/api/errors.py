@@ -111,7 +111,7 @@ def _ninja_validation(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 
 def _pydantic_validation(request: HttpRequest, exc: pydantic.ValidationError) -> HttpResponse:
-    # Raised when a handler re-checks a body against the caller's role schema.
+    # A model validated inside a handler (not by ninja): what it checked is the body.
     errors = _clean_errors(exc.errors(include_url=False))
     for error in errors:
         error["loc"] = ["body", *error["loc"]]

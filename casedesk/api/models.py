@@ -65,3 +65,30 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id}@{self.bucket}: {self.count}"
+
+
+class IdempotencyKey(models.Model):
+    """The answer to a request that carried an `Idempotency-Key` header, so that a retry
+    with the same key (an integration that timed out) gets the same answer instead of
+    doing the work twice. Keys belong to the token's owner; see actions.do_answer_once."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # sha256 of the request body: the same key with another body is a client error, not
+    # a retry.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    # The encoded body, byte for byte (jsonb would reorder its keys).
+    response = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            # Also what stops two concurrent requests with one key from both doing the work.
+            models.UniqueConstraint(fields=("owner", "key"), name="idempotencykey_owner_key"),
+        )
+        # For the cleanup of expired keys.
+        indexes = (models.Index(fields=("created_at",), name="idempotencykey_created"),)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}:{self.key}"

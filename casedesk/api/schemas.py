@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeAlias
 
 from ninja import Schema
-from ninja.params import P, PathEx
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from ninja.params import HeaderEx, P, PathEx
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from casedesk.core.ids import ID_MAX
 
@@ -18,6 +19,26 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def utc_text(value: datetime) -> str:
+    # Times come computed in several zones (a calendar's, the vendor's for SLA arithmetic,
+    # the database's UTC), and pydantic writes each with its own offset and drops a zero
+    # fraction: clients get one fixed form they can compare and sort as text.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # Django keeps UTC when time zones are off
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+UTC_FORMAT = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
+# Every date and time in a response: UTC, microseconds, "Z".
+UtcDatetime = Annotated[
+    datetime,
+    PlainSerializer(utc_text, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": UTC_FORMAT},
+        mode="serialization",
+    ),
+]
+
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 Text = Annotated[str, AfterValidator(_no_nul)]
 CaseNumber = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z-]+$")]
@@ -27,6 +48,15 @@ CaseNumber = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9A-
 # else cannot exist, so it never reaches a query).
 PathId: TypeAlias = PathEx[int, P(ge=1, le=ID_MAX)]
 PathNumber: TypeAlias = PathEx[str, P(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z-]+$")]
+IdempotencyKeyHeader: TypeAlias = HeaderEx[
+    str | None,
+    P(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Makes a retry safe: the same key within 24 hours gets the first response.",
+    ),
+]
 
 
 class StrictIn(Schema):
@@ -64,6 +94,19 @@ def responses(ok: dict[int, Any]) -> dict[Any, Any]:
     return {**ok, **ERRORS}
 
 
+# Service tokens belong to support team accounts, so they are agents' tokens too.
+AGENT = "agents (personal or service token)"
+
+
+def described(text: str, *, who: str, scope: str, errors: str = "") -> str:
+    """An operation's description in one layout: what it does, who may call it, the token
+    scope it needs, and the errors worth handling (beyond those every operation has)."""
+    parts = [text, f"**Who:** {who}", f"**Scope:** {scope}"]
+    if errors:
+        parts.append(f"**Errors:** {errors}")
+    return "\n\n".join(parts)
+
+
 class Ref(Out):
     id: int
     name: str
@@ -80,7 +123,7 @@ class TokenOut(Out):
     kind: str
     scope: str
     prefix: str
-    expires_at: str | None
+    expires_at: UtcDatetime | None
 
 
 class MeOut(Out):

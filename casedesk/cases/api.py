@@ -4,7 +4,7 @@ only through the access getters, so a contact never reaches another organization
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, UploadedFile
 from ninja.errors import HttpError
@@ -12,9 +12,18 @@ from ninja.responses import Status as Reply
 
 from casedesk.accounts.models import User
 from casedesk.api.access import access_agent, access_contact, access_organization, access_site
+from casedesk.api.actions import do_answer_once
 from casedesk.api.auth import api_user
-from casedesk.api.params import check_keys, field_names, for_role
-from casedesk.api.schemas import PathId, PathNumber, responses
+from casedesk.api.params import body_fingerprint, check_keys, field_names, for_role
+from casedesk.api.render import encoded, json_response
+from casedesk.api.schemas import (
+    AGENT,
+    IdempotencyKeyHeader,
+    PathId,
+    PathNumber,
+    described,
+    responses,
+)
 from casedesk.cases import actions, queries
 from casedesk.cases.access import access_attachment, access_case, cases_visible_to
 from casedesk.cases.attachments import INLINE_TYPES, Upload
@@ -26,6 +35,7 @@ from casedesk.cases.schemas import (
     AgentCaseOut,
     AgentOrderIn,
     AgentTransitionIn,
+    CaseBody,
     CaseListParams,
     CasePage,
     CaseRow,
@@ -38,6 +48,8 @@ from casedesk.cases.schemas import (
     MessageForm,
     MessageOut,
     MoveIn,
+    OrderBody,
+    TransitionBody,
     case_out,
     case_page_out,
     held_out,
@@ -98,7 +110,22 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[CaseRow]:
     )
 
 
-@router.get("", response=responses({200: CasePage}), url_name="cases")
+@router.get(
+    "",
+    response=responses({200: CasePage}),
+    url_name="cases",
+    summary="List cases, filtered and searched, one page at a time",
+    description=described(
+        "Agents see every case, contacts their organization's (without the internal fields). "
+        "`q` is a case number (or its beginning) or words in the subject and messages "
+        "(internal notes for agents only). Pass `next_cursor` as `cursor` for the next page.",
+        who=f"{AGENT} and contacts",
+        scope="read",
+        errors="422 `validation_error` for an unknown parameter, and for `organization` or "
+        "`assignee` from a contact; 422 `invalid_input` for a bad cursor, or `sort=queue`/"
+        "`rank` with `status=closed`.",
+    ),
+)
 def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
     user = api_user(request)
     check_keys(
@@ -115,17 +142,59 @@ def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
     )
 
 
+IDEMPOTENCY_DESCRIPTION = (
+    "Send an `Idempotency-Key` header (1 to 255 characters, unique per request) to make "
+    "retries safe: a repeat with the same key by the same token owner within 24 hours "
+    "gets the first response again (status and body, the same case; header "
+    "`Idempotent-Replayed: true`) and opens no second case. The same key with a different "
+    "body is a 409 `idempotency_key_reused`. Only successful responses (201, 202) are kept; "
+    "after an error the same key can be retried. Keys of different users are independent."
+)
+
+
 @router.post(
     "",
     response=responses({201: CaseOut, 202: HeldRequestOut}),
     url_name="case_create",
     summary="Open a case (contacts for themselves; agents and integrations for a contact)",
+    description=described(
+        "A contact opens a case for themselves (channel `api`); an agent or integration opens "
+        "one for a contact (`requester`, optional `channel`). The body is the agent or the "
+        "contact schema, by the caller's role: a field of the other is refused. 201 with the "
+        "case, or 202 when the request waits for a reference person's approval.\n\n"
+        + IDEMPOTENCY_DESCRIPTION,
+        who=f"{AGENT} and designated contacts",
+        scope="write",
+        errors="403 `intake_refused` (`details.reason`, e.g. `suspended`, `not_designated`, "
+        "`product_not_covered`); 404 `not_found` for an unknown product or requester; 422 "
+        "`validation_error` or `missing_required_field` (the product's required intake "
+        "information); 409 `idempotency_key_reused`.",
+    ),
 )
 def create_case(
-    request: HttpRequest, payload: AgentCaseIn | ContactCaseIn
-) -> Reply[CaseOut | HeldRequestOut]:
+    request: HttpRequest,
+    payload: CaseBody,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Reply[CaseOut | HeldRequestOut] | HttpResponse:
     user = api_user(request)
     data = for_role(user, payload, agent=AgentCaseIn, contact=ContactCaseIn)
+    if idempotency_key is None:
+        return Reply(*_open_case(user, data))
+    answer = do_answer_once(
+        owner=user,
+        key=idempotency_key,
+        fingerprint=body_fingerprint(payload),
+        answer=lambda: encoded(*_open_case(user, data)),
+    )
+    response = json_response(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _open_case(
+    user: User, data: AgentCaseIn | ContactCaseIn
+) -> tuple[int, CaseOut | HeldRequestOut]:
     if isinstance(data, AgentCaseIn):
         requester, channel = access_contact(user=user, contact_id=data.requester), data.channel
     else:
@@ -147,14 +216,27 @@ def create_case(
         message = _("The request waits for approval by a reference person (%(names)s).") % {
             "names": names
         }
-        return Reply(202, held_out(result, message))
-    return Reply(201, case_out(result, agent=user.is_agent))
+        return 202, held_out(result, message)
+    return 201, case_out(result, agent=user.is_agent)
 
 
 # Registered before /{number}, which would otherwise match the path "order".
-@router.put("/order", response={204: None, **responses({})}, url_name="case_order")
-def set_order(request: HttpRequest, payload: AgentOrderIn | ContactOrderIn) -> Reply[None]:
-    """Put all of an organization's open cases in the given order (first is most important)."""
+@router.put(
+    "/order",
+    response={204: None, **responses({})},
+    url_name="case_order",
+    summary="Set the organization's priority order of its open cases",
+    description=described(
+        "Put all of an organization's open cases in the given order (first is most "
+        "important). Contacts order their own organization's; agents name the `organization`.",
+        who=f"{AGENT} and designated contacts",
+        scope="write",
+        errors="404 `not_found` for a case number the caller cannot see; 409 `conflict` when "
+        "the list is not exactly the open cases (`details`: `missing`, `not_open`, "
+        "`repeated`); 403 `permission_denied` for a contact who is not designated.",
+    ),
+)
+def set_order(request: HttpRequest, payload: OrderBody) -> Reply[None]:
     user = api_user(request)
     data = for_role(user, payload, agent=AgentOrderIn, contact=ContactOrderIn)
     if isinstance(data, AgentOrderIn):
@@ -173,15 +255,38 @@ def set_order(request: HttpRequest, payload: AgentOrderIn | ContactOrderIn) -> R
     return Reply(204, None)
 
 
-@router.get("/{number}", response=responses({200: CaseOut}), url_name="case")
+@router.get(
+    "/{number}",
+    response=responses({200: CaseOut}),
+    url_name="case",
+    summary="Get a case by its number",
+    description=described(
+        "Agents get the agent view (assignee, SLA clocks, due time), contacts the contact view.",
+        who=f"{AGENT}; contacts for their organization's cases",
+        scope="read",
+        errors="404 `not_found`, also for another organization's case.",
+    ),
+)
 def get_case(request: HttpRequest, number: PathNumber) -> CaseOut:
     user = api_user(request)
     return case_out(access_case(user=user, number=number), agent=user.is_agent)
 
 
-@router.patch("/{number}", response=responses({200: AgentCaseOut}), url_name="case_update")
+@router.patch(
+    "/{number}",
+    response=responses({200: AgentCaseOut}),
+    url_name="case_update",
+    summary="Change a case's assignee, severity, category or status (agents)",
+    description=described(
+        "One all-or-nothing change; omitted fields stay, `assignee: null` unassigns.",
+        who=f"{AGENT} only",
+        scope="write",
+        errors="403 `permission_denied` for contacts, or to close without "
+        "`on_behalf_of_customer`; 409 `invalid_transition`; 422 `invalid_input` for an "
+        "unknown assignee.",
+    ),
+)
 def update_case(request: HttpRequest, number: PathNumber, payload: CaseUpdateIn) -> CaseOut:
-    """Agents only: assignee, severity, category and status in one all-or-nothing change."""
     user = api_user(request)
     case = access_case(user=user, number=number)
     require_agent(user)
@@ -205,10 +310,16 @@ def update_case(request: HttpRequest, number: PathNumber, payload: CaseUpdateIn)
     response=responses({200: CaseOut}),
     url_name="case_transition",
     summary="Change the status: close, reopen, or (agents) any allowed step",
+    description=described(
+        "Contacts close their case or reopen it (`closed`, `open`). Agents take any allowed "
+        "step, and close only for the customer (`on_behalf_of_customer: true`).",
+        who=f"{AGENT}; contacts for their organization's cases",
+        scope="write",
+        errors="409 `invalid_transition`; 403 `permission_denied`; 422 `validation_error` "
+        "for a status or field outside the caller's schema; 404 `not_found`.",
+    ),
 )
-def transition_case(
-    request: HttpRequest, number: PathNumber, payload: AgentTransitionIn | ContactTransitionIn
-) -> CaseOut:
+def transition_case(request: HttpRequest, number: PathNumber, payload: TransitionBody) -> CaseOut:
     user = api_user(request)
     case = access_case(user=user, number=number)
     data = for_role(user, payload, agent=AgentTransitionIn, contact=ContactTransitionIn)
@@ -221,7 +332,18 @@ def transition_case(
     return case_out(updated, agent=user.is_agent)
 
 
-@router.get("/{number}/messages", response=responses({200: list[MessageOut]}), url_name="messages")
+@router.get(
+    "/{number}/messages",
+    response=responses({200: list[MessageOut]}),
+    url_name="messages",
+    summary="List a case's messages, oldest first",
+    description=described(
+        "Public replies, and for agents also internal notes (`kind: note`), with attachments.",
+        who=f"{AGENT}; contacts for their organization's cases (replies only)",
+        scope="read",
+        errors="404 `not_found`.",
+    ),
+)
 def list_messages(request: HttpRequest, number: PathNumber) -> list[MessageOut]:
     user = api_user(request)
     case = access_case(user=user, number=number)
@@ -233,6 +355,16 @@ def list_messages(request: HttpRequest, number: PathNumber) -> list[MessageOut]:
     response=responses({201: MessageOut}),
     url_name="message_create",
     summary="Reply (or, agents, add an internal note), with attachments (multipart)",
+    description=described(
+        "Send `multipart/form-data`: `body`, `kind` (`reply` or, agents only, `note`), "
+        "`then_status` (agents only) and files under `attachments`. A contact's reply "
+        "reopens a case that waits on the customer.",
+        who=f"{AGENT}; contacts for their organization's cases",
+        scope="write",
+        errors="415 for a JSON body; 403 `permission_denied` for a note or `then_status` from "
+        "a contact; 422 `invalid_input` (empty message), `attachment_too_large`, "
+        "`attachment_type_not_allowed`, or `validation_error` for an unknown field; 404.",
+    ),
 )
 def create_message(
     request: HttpRequest,
@@ -268,6 +400,13 @@ def create_message(
     "/{number}/attachments/{attachment_id}",
     response={200: None, **responses({})},
     url_name="case_attachment",
+    summary="Download a file attached to a case",
+    description=described(
+        "Images are shown inline, other files are sent as downloads; either is sandboxed.",
+        who=f"{AGENT}; contacts for their organization's cases (not files on internal notes)",
+        scope="read",
+        errors="404 `not_found`.",
+    ),
     openapi_extra={
         # The same (integer) key ninja uses, so this replaces its empty 200 response.
         "responses": {200: {"description": "The file", "content": {"*/*": {"schema": {}}}}}
@@ -291,9 +430,20 @@ def download_attachment(
     return response
 
 
-@router.post("/{number}/move", response={204: None, **responses({})}, url_name="case_move")
+@router.post(
+    "/{number}/move",
+    response={204: None, **responses({})},
+    url_name="case_move",
+    summary="Move a case one step up or down in its organization's priority order",
+    description=described(
+        "Swaps the case with its neighbour among the organization's open cases.",
+        who=f"{AGENT} and designated contacts",
+        scope="write",
+        errors="409 `conflict` for a closed case; 403 `permission_denied` for a contact who "
+        "is not designated; 404 `not_found`.",
+    ),
+)
 def move_case(request: HttpRequest, number: PathNumber, payload: MoveIn) -> Reply[None]:
-    """One step up or down in the organization's own priority order."""
     user = api_user(request)
     case = access_case(user=user, number=number)
     actions.do_move_case_rank(actor=user, case=case, direction=payload.direction)

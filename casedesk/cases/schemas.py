@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.urls import reverse
-from ninja import Schema
+from ninja import Body, Schema
 from pydantic import BeforeValidator, Field, TypeAdapter
 
-from casedesk.api.schemas import CaseNumber, Id, Out, PersonRef, Ref, StrictIn, Text
+from casedesk.api.params import role_body
+from casedesk.api.schemas import CaseNumber, Id, Out, PersonRef, Ref, StrictIn, Text, UtcDatetime
 from casedesk.cases.models import (
     NO_DUE_TIME,
     Attachment,
@@ -128,6 +129,13 @@ class AgentOrderIn(ContactOrderIn):
     organization: Id
 
 
+# Role-dependent bodies: documented as either schema, validated by the handler against the
+# caller's (casedesk.api.params.for_role).
+CaseBody = Body[Annotated[dict[str, Any], role_body(AgentCaseIn, ContactCaseIn)]]
+TransitionBody = Body[Annotated[dict[str, Any], role_body(AgentTransitionIn, ContactTransitionIn)]]
+OrderBody = Body[Annotated[dict[str, Any], role_body(AgentOrderIn, ContactOrderIn)]]
+
+
 class OrderOut(Out):
     numbers: list[str]
 
@@ -141,9 +149,9 @@ class MessageForm(Schema):
 class SlaTimerOut(Out):
     metric: str
     state: str
-    due_at: datetime | None
+    due_at: UtcDatetime | None
     breached: bool
-    met_at: datetime | None
+    met_at: UtcDatetime | None
 
 
 class ContactCaseOut(Out):
@@ -159,15 +167,15 @@ class ContactCaseOut(Out):
     requester: Ref
     channel: Channel
     intake_data: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    closed_at: UtcDatetime | None
 
 
 class AgentCaseOut(ContactCaseOut):
     assignee: PersonRef | None
-    due_at: datetime | None = Field(description="The nearest running SLA due time.")
-    accepted_for: datetime | None
+    due_at: UtcDatetime | None = Field(description="The nearest running SLA due time.")
+    accepted_for: UtcDatetime | None
     sla: list[SlaTimerOut]
 
 
@@ -199,7 +207,7 @@ class MessageOut(Out):
     body: str
     author: str
     from_customer: bool
-    created_at: datetime
+    created_at: UtcDatetime
     attachments: list[AttachmentOut]
 
 

@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     MISSING_REQUIRED_FIELD = "missing_required_field"
     CONFLICT = "conflict"
     INTAKE_REFUSED = "intake_refused"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -24,6 +25,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_TRANSITION: 409,
     ErrorCode.CONFLICT: 409,
     ErrorCode.INTAKE_REFUSED: 403,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 409,
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.ATTACHMENT_TOO_LARGE: 422,
     ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED: 422,

@@ -17,7 +17,7 @@ from casedesk.api.access import (
 )
 from casedesk.api.auth import api_user
 from casedesk.api.params import check_keys, field_names
-from casedesk.api.schemas import PathId, responses
+from casedesk.api.schemas import AGENT, PathId, described, responses
 from casedesk.core import clock
 from casedesk.core.keyset import paginate
 from casedesk.customers.access import organizations_visible_to, require_agent, require_contact
@@ -75,7 +75,18 @@ def _contracts(user: User) -> QuerySet[Contract]:
     )
 
 
-@router.get("/organizations", response=responses({200: OrganizationPage}), url_name="orgs")
+@router.get(
+    "/organizations",
+    response=responses({200: OrganizationPage}),
+    url_name="orgs",
+    summary="List customer organizations with their sites (agents)",
+    description=described(
+        "By name, one page at a time (`cursor`, `limit`).",
+        who=f"{AGENT} only",
+        scope="read",
+        errors="403 `permission_denied` for contacts.",
+    ),
+)
 def list_organizations(request: HttpRequest, params: Query[OrganizationParams]) -> OrganizationPage:
     user = _agent(request, OrganizationParams)
     page = paginate(
@@ -87,16 +98,37 @@ def list_organizations(request: HttpRequest, params: Query[OrganizationParams]) 
 
 
 @router.get(
-    "/organizations/{organization_id}", response=responses({200: OrganizationOut}), url_name="org"
+    "/organizations/{organization_id}",
+    response=responses({200: OrganizationOut}),
+    url_name="org",
+    summary="Get an organization with its sites (agents)",
+    description=described(
+        "One customer organization.",
+        who=f"{AGENT} only",
+        scope="read",
+        errors="403 `permission_denied` for contacts; 404 `not_found`.",
+    ),
 )
 def get_organization(request: HttpRequest, organization_id: PathId) -> OrganizationOut:
     user = _agent(request)
     return organization_out(access_organization(user=user, organization_id=organization_id))
 
 
-@router.get("/contacts", response=responses({200: ContactPage}), url_name="contacts")
+@router.get(
+    "/contacts",
+    response=responses({200: ContactPage}),
+    url_name="contacts",
+    summary="Find contacts by organization, e-mail or phone (agents)",
+    description=described(
+        "`phone` finds a caller by number (e.g. a caller ID), `email` by address; each "
+        "contact comes with their roles.",
+        who=f"{AGENT} only",
+        scope="read",
+        errors="403 `permission_denied` for contacts; 422 `validation_error` for an unknown "
+        "parameter.",
+    ),
+)
 def list_contacts(request: HttpRequest, params: Query[ContactParams]) -> ContactPage:
-    """Agents and integrations; `phone` finds a caller by number, `email` by address."""
     user = _agent(request, ContactParams)
     contacts = _contacts(user)
     if params.organization:
@@ -109,14 +141,37 @@ def list_contacts(request: HttpRequest, params: Query[ContactParams]) -> Contact
     return ContactPage(items=[contact_out(c) for c in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/contacts/{contact_id}", response=responses({200: ContactOut}), url_name="contact")
+@router.get(
+    "/contacts/{contact_id}",
+    response=responses({200: ContactOut}),
+    url_name="contact",
+    summary="Get a contact with their roles (agents)",
+    description=described(
+        "One contact person, their organization and roles.",
+        who=f"{AGENT} only",
+        scope="read",
+        errors="403 `permission_denied` for contacts; 404 `not_found`.",
+    ),
+)
 def get_contact(request: HttpRequest, contact_id: PathId) -> ContactOut:
     user = _agent(request)
     access_contact(user=user, contact_id=contact_id)
     return contact_out(_contacts(user).get(pk=contact_id))
 
 
-@router.get("/contracts", response=responses({200: ContractPage}), url_name="contracts")
+@router.get(
+    "/contracts",
+    response=responses({200: ContractPage}),
+    url_name="contracts",
+    summary="List support contracts (agents)",
+    description=described(
+        "Newest first, with products, standing, SLA policy and the calendar their support "
+        "keeps; filter by `organization`.",
+        who=f"{AGENT} only",
+        scope="read",
+        errors="403 `permission_denied` for contacts.",
+    ),
+)
 def list_contracts(request: HttpRequest, params: Query[PageParams]) -> ContractPage:
     user = _agent(request, PageParams)
     contracts = _contracts(user)
@@ -130,16 +185,37 @@ def list_contracts(request: HttpRequest, params: Query[PageParams]) -> ContractP
     )
 
 
-@router.get("/contracts/{contract_id}", response=responses({200: ContractOut}), url_name="contract")
+@router.get(
+    "/contracts/{contract_id}",
+    response=responses({200: ContractOut}),
+    url_name="contract",
+    summary="Get a support contract (agents)",
+    description=described(
+        "One contract, with the calendar its support keeps.",
+        who=f"{AGENT} only",
+        scope="read",
+        errors="403 `permission_denied` for contacts; 404 `not_found`.",
+    ),
+)
 def get_contract(request: HttpRequest, contract_id: PathId) -> ContractOut:
     user = _agent(request)
     access_contract(user=user, contract_id=contract_id)
     return contract_out(_contracts(user).get(pk=contract_id), default_policy=default_policy())
 
 
-@router.get("/products", response=responses({200: list[ProductOut]}), url_name="products")
+@router.get(
+    "/products",
+    response=responses({200: list[ProductOut]}),
+    url_name="products",
+    summary="List the products cases can be about",
+    description=described(
+        "Agents get every product; contacts the products their organization's contracts "
+        "cover today.",
+        who=f"{AGENT} and contacts",
+        scope="read",
+    ),
+)
 def list_products(request: HttpRequest) -> list[ProductOut]:
-    """Agents: every product. Contacts: the products their organization may ask about today."""
     user = api_user(request)
     check_keys(request.GET, source="query", allowed=())
     if user.is_agent:

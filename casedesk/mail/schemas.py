@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from casedesk.api.schemas import Out, StrictIn, Text
+from casedesk.api.schemas import Out, StrictIn, Text, UtcDatetime
 from casedesk.mail.models import InboundMail
 
 MailState = Literal["received", "processing", "processed", "failed", "discarded"]
@@ -26,7 +25,7 @@ class MailOut(Out):
     from_address: str
     subject: str
     size: int
-    received_at: datetime
+    received_at: UtcDatetime
     state: str
     outcome: str
     error: str

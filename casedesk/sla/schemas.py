@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from ninja import Schema
 from pydantic import Field
 
-from casedesk.api.schemas import Out
+from casedesk.api.schemas import Out, UtcDatetime
 from casedesk.sla.models import Calendar
 from casedesk.sla.queries import CalendarStatus
 
@@ -31,9 +31,11 @@ class CalendarDayOut(Out):
 
 
 class CalendarStatusOut(CalendarOut):
-    now: datetime = Field(description="The current time in the calendar's zone.")
+    now: UtcDatetime = Field(
+        description="The current time, in UTC (the calendar keeps `time_zone`)."
+    )
     open_now: bool
-    next_opening: datetime | None = Field(description="Null if it never opens again.")
+    next_opening: UtcDatetime | None = Field(description="UTC; null if it never opens again.")
     days: list[CalendarDayOut]
 
 

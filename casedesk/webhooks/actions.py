@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import User
+from casedesk.api.schemas import utc_text
 from casedesk.cases.models import Case, Message
 from casedesk.core import clock, configcache
 from casedesk.core.errors import DomainError, ErrorCode, PermissionDenied
@@ -83,7 +84,7 @@ def emit_event(
 def _queue(event: str, data: Mapping[str, Any], endpoints: list[Endpoint]) -> list[int]:
     now = clock.now()
     event_id = uuid.uuid4()
-    body = {"id": str(event_id), "event": event, "created_at": now.isoformat(), "data": data}
+    body = {"id": str(event_id), "event": event, "created_at": utc_text(now), "data": data}
     with transaction.atomic():
         deliveries = Delivery.objects.bulk_create(
             Delivery(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from casedesk.api.schemas import utc_text
 from casedesk.cases.models import Case, Message
 from casedesk.cases.schemas import case_out, message_out
 from casedesk.sla.models import SLATimer
@@ -27,7 +28,7 @@ def sla_payload(timer: SLATimer) -> dict[str, Any]:
         "case": case_out(timer.case, agent=True).model_dump(mode="json"),
         "sla": {
             "metric": timer.metric,
-            "due_at": timer.due_at.isoformat() if timer.due_at else None,
+            "due_at": utc_text(timer.due_at) if timer.due_at else None,
             "cycle": timer.cycle,
         },
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.test import Client
@@ -158,6 +159,11 @@ def test_sla_events_carry_the_clock(
     assert event["event"] == "sla.breached"
     assert event["data"]["sla"]["metric"] == "first_response"
     assert event["data"]["case"]["number"] == case_a.number
+    # Times in the one form the API uses: UTC, microseconds, "Z".
+    utc = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+    assert utc.fullmatch(event["data"]["sla"]["due_at"]), event["data"]["sla"]
+    assert utc.fullmatch(event["data"]["case"]["created_at"]), event["data"]["case"]
+    assert utc.fullmatch(event["created_at"]), event
 
 
 def test_sla_scan_sends_warning_and_breach_once(
