@@ -13,6 +13,7 @@ from casedesk.cases.models import Attachment, Case, CaseEvent, IntakeField, Mess
 from casedesk.cases.search import filter_by_query
 from casedesk.core import configcache
 from casedesk.core.keyset import Page, paginate
+from casedesk.core.prepared import PreparedQuery
 from casedesk.customers.models import Contact, Product
 from casedesk.sla.models import SLATimer
 
@@ -94,15 +95,22 @@ def case_thread(*, user: User, case: Case) -> list[Message]:
     )
 
 
+# Read for every acknowledgement.
+_creation_data = PreparedQuery(
+    lambda case_id: (
+        CaseEvent.objects.filter(case_id=case_id, kind="created")
+        .order_by("id")
+        .values_list("data")[:1]
+    ),
+    int,
+)
+
+
 def intake_reason(*, case: Case) -> str:
     """Why the intake rule let the case in, when not simply entitled (e.g. a "system down"
     report while support is paused), as its creation event recorded it; "" otherwise."""
-    data = (
-        CaseEvent.objects.filter(case=case, kind="created")
-        .order_by("id")
-        .values_list("data", flat=True)
-        .first()
-    )
+    row = _creation_data.first(case.pk)
+    data = row[0] if row else None
     return str(data.get("intake") or "") if isinstance(data, dict) else ""
 
 

@@ -85,6 +85,16 @@ _case_of_message_id = PreparedQuery(
 )
 _case_by_id = PreparedModelQuery(lambda pk: Case.objects.filter(pk=pk), int)
 _case_by_number = PreparedModelQuery(lambda number: Case.objects.filter(number=number), str)
+# Asked for nearly every new mail from a contact (is it a follow-up of a waiting request?).
+_waiting_requests = PreparedModelQuery(
+    lambda organization_id, contact_id: HeldRequest.objects.filter(
+        organization_id=organization_id,
+        state=HeldRequest.State.PENDING,
+        requester_id=contact_id,
+    ).order_by("-created_at")[:20],
+    int,
+    int,
+)
 
 
 def find_case(
@@ -143,12 +153,7 @@ def find_held_request(parsed: ParsedMail, sender: Sender) -> tuple[HeldRequest |
                 return held, "held_thread"
     subject = _bare_subject(parsed.subject)
     if subject:
-        waiting = HeldRequest.objects.filter(
-            organization_id=contact.organization_id,
-            state=HeldRequest.State.PENDING,
-            requester=contact,
-        ).order_by("-created_at")[:20]
-        for held in waiting:
+        for held in _waiting_requests.all(contact.organization_id, contact.pk):
             if _bare_subject(held.subject) == subject:
                 return held, "held_subject"
     return None, ""
