@@ -221,10 +221,7 @@ def _hold_request(request: _Request) -> HeldRequest:
     checked = validate_uploads(uploads)
     stored: list[str] = []
     try:
-        files = []
-        for upload, name, _content_type in checked:
-            stored.append(store_upload(upload))
-            files.append({"path": stored[-1], "filename": name, "size": upload.size})
+        files = _store_held_files(checked, stored)
         with transaction.atomic(savepoint=False):
             held = HeldRequest.objects.create(
                 organization_id=request.requester.organization_id,
@@ -246,6 +243,18 @@ def _hold_request(request: _Request) -> HeldRequest:
         delete_stored(stored)
         raise
     return held
+
+
+def _store_held_files(
+    checked: Sequence[tuple[Upload, str, str]], stored: list[str]
+) -> list[dict[str, object]]:
+    """A held request keeps its files outside the attachments table until it becomes a case;
+    each stored path is added to `stored` at once, so the caller can remove them on failure."""
+    files: list[dict[str, object]] = []
+    for upload, name, _content_type in checked:
+        stored.append(store_upload(upload))
+        files.append({"path": stored[-1], "filename": name, "size": upload.size})
+    return files
 
 
 def _held_uploads(held: HeldRequest) -> list[Upload]:
@@ -358,10 +367,7 @@ def do_add_held_request_followup(
     checked = validate_uploads(uploads)
     stored: list[str] = []
     try:
-        files = []
-        for upload, name, _content_type in checked:
-            stored.append(store_upload(upload))
-            files.append({"path": stored[-1], "filename": name, "size": upload.size})
+        files = _store_held_files(checked, stored)
         with transaction.atomic(savepoint=False):
             locked = HeldRequest.objects.select_for_update().get(pk=held.pk)
             if locked.state != HeldRequest.State.PENDING:
