@@ -73,7 +73,11 @@ class CaseNumberCounter(models.Model):
 
 class Case(models.Model):
     number = models.CharField(_("number"), max_length=16, unique=True)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="cases")
+    # No index of its own: case_org_updated and case_org_open_rank lead with it, and every
+    # index more is written on each new case.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cases")
     site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True)
     requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="cases")
@@ -151,7 +155,10 @@ class Message(models.Model):
         REPLY = "reply", _("Public reply")
         NOTE = "note", _("Internal note")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by message_thread, which leads with it.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -199,7 +206,8 @@ class Attachment(models.Model):
 class CaseEvent(models.Model):
     """Append-only audit trail: who changed what on a case, when, from what to what."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # Indexed by caseevent_case, which leads with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
