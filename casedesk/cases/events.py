@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from casedesk.accounts.models import User
 from casedesk.cases.models import Case, CaseEvent, Category, Severity, Status
 from casedesk.core import clock
+from casedesk.core.prepared import PreparedInsert
 from casedesk.customers.models import Contact
+
+_insert_event = PreparedInsert(CaseEvent)
 
 
 def record_case_event(
@@ -31,7 +34,7 @@ def record_case_event(
     the actor would be."""
     if contact is not None and actor is None:
         data = {**(data or {}), "by": contact.name, "by_contact": contact.pk}
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         actor=actor,
         kind=kind,
@@ -42,6 +45,7 @@ def record_case_event(
         data=data or {},
         created_at=clock.now(),
     )
+    return _insert_event.save(event)
 
 
 _KIND_LABELS = {

@@ -22,6 +22,7 @@ from casedesk.cases.attachments import delete_stored
 from casedesk.cases.models import Attachment, Case, HeldRequest, Message
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode
+from casedesk.core.prepared import PreparedInsert
 from casedesk.mail import ids, parsing
 from casedesk.mail.mimeutil import message_id_key
 from casedesk.mail.models import InboundMail, Mailbox, MessageId, OutboundMail
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=15)
 State = InboundMail.State
 Outcome = InboundMail.Outcome
+
+
+_insert_inbound = PreparedInsert(InboundMail)
 
 
 class MailTooLarge(DomainError):
@@ -73,18 +77,20 @@ def do_store_inbound_mail(
     summary = parsing.summarize(raw)
     try:
         with transaction.atomic(durable=True):
-            row = InboundMail.objects.create(
-                source=source,
-                dedup_key=summary.dedup_key,
-                message_id=summary.message_id,
-                from_address=summary.from_address,
-                subject=summary.subject,
-                envelope_from=envelope_from[:254],
-                envelope_to="\n".join(envelope_to),
-                raw=raw,
-                size=len(raw),
-                mailbox=mailbox,
-                received_at=clock.now(),
+            row = _insert_inbound.save(
+                InboundMail(
+                    source=source,
+                    dedup_key=summary.dedup_key,
+                    message_id=summary.message_id,
+                    from_address=summary.from_address,
+                    subject=summary.subject,
+                    envelope_from=envelope_from[:254],
+                    envelope_to="\n".join(envelope_to),
+                    raw=raw,
+                    size=len(raw),
+                    mailbox=mailbox,
+                    received_at=clock.now(),
+                )
             )
             if process:
                 transaction.on_commit(lambda: tasks.process_inbound_mail(row.pk), robust=True)

@@ -20,7 +20,7 @@ from django.utils import translation
 
 from casedesk.cases.models import Case, Message
 from casedesk.core import clock
-from casedesk.core.prepared import PreparedQuery
+from casedesk.core.prepared import PreparedInsert, PreparedQuery
 from casedesk.mail import ids
 from casedesk.mail.mimeutil import message_id_key
 from casedesk.mail.models import AddressFlag, MessageId, OutboundMail
@@ -157,6 +157,10 @@ def suppression_reason(
     return None
 
 
+_insert_outbound = PreparedInsert(OutboundMail)
+_insert_message_id = PreparedInsert(MessageId)
+
+
 def _record(mail: CaseMail) -> OutboundMail:
     """The row for this mail, made once; its Message-ID is known before anything is sent,
     so a reply that arrives fast still threads. A job that runs again finds its row by the
@@ -172,27 +176,31 @@ def _record(mail: CaseMail) -> OutboundMail:
     now = clock.now()
     try:
         with transaction.atomic():
-            record = OutboundMail.objects.create(
-                key=mail.key,
-                kind=mail.kind,
-                case=mail.case,
-                case_message=mail.message,
-                to_address=mail.to.lower(),
-                cc="\n".join(mail.cc),
-                subject=subject[:250],
-                message_id=message_id,
-                automatic=mail.automatic,
-                answers_mail=mail.answers_mail,
-                created_at=now,
+            record = _insert_outbound.save(
+                OutboundMail(
+                    key=mail.key,
+                    kind=mail.kind,
+                    case=mail.case,
+                    case_message=mail.message,
+                    to_address=mail.to.lower(),
+                    cc="\n".join(mail.cc),
+                    subject=subject[:250],
+                    message_id=message_id,
+                    automatic=mail.automatic,
+                    answers_mail=mail.answers_mail,
+                    created_at=now,
+                )
             )
             if mail.case is not None:
-                MessageId.objects.create(
-                    key=message_id_key(message_id),
-                    value=message_id,
-                    case=mail.case,
-                    message=mail.message,
-                    direction=MessageId.Direction.OUT,
-                    created_at=now,
+                _insert_message_id.save(
+                    MessageId(
+                        key=message_id_key(message_id),
+                        value=message_id,
+                        case=mail.case,
+                        message=mail.message,
+                        direction=MessageId.Direction.OUT,
+                        created_at=now,
+                    )
                 )
     except IntegrityError:
         # Made by an earlier run of the same job, or by one running concurrently.

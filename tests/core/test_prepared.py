@@ -107,3 +107,82 @@ def test_values_of_the_wrong_kind_are_refused(args: tuple[Any, ...], error: type
 def test_querysets_that_cannot_be_prepared_say_so(build: Any) -> None:
     with pytest.raises(NotPreparable):
         PreparedQuery(build, str).rows("x")
+
+
+def _row(model: Any, pk: int) -> dict[str, Any]:
+    return {
+        f.attname: getattr(model.objects.get(pk=pk), f.attname)
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+@pytest.mark.django_db
+def test_an_insert_writes_what_save_writes(contact_a: Any, product: Any) -> None:
+    from casedesk.cases.models import CaseEvent
+    from casedesk.core.prepared import PreparedInsert
+    from casedesk.mail.models import InboundMail
+
+    case = factories.make_case(contact_a, product)
+    when = datetime(2026, 3, 9, 8, 15, 30, 123456, tzinfo=UTC)
+
+    def event() -> CaseEvent:
+        # JSON with non-ASCII text and nesting, a boolean, a datetime with microseconds.
+        return CaseEvent(
+            case=case,
+            kind="created",
+            new_value="Sak 2026 – æøå",
+            on_behalf_of_customer=True,
+            data={"by": "Åse", "nested": [1, {"x": None}]},
+            created_at=when,
+        )
+
+    by_orm = event()
+    by_orm.save(force_insert=True)
+    prepared = PreparedInsert(CaseEvent).save(event())
+    assert prepared.pk is not None
+    assert prepared.pk != by_orm.pk
+    assert not prepared._state.adding
+    assert _row(CaseEvent, prepared.pk) == _row(CaseEvent, by_orm.pk)
+
+    raw = b"\x00\xff\r\nbinary"
+    mail = PreparedInsert(InboundMail).save(
+        InboundMail(source="pipe", dedup_key="k1", raw=raw, size=len(raw), received_at=when)
+    )
+    stored = InboundMail.objects.get(pk=mail.pk)
+    assert bytes(stored.raw) == raw
+    assert stored.state == InboundMail.State.RECEIVED
+    assert stored.data == {}
+    assert stored.received_at == when
+
+
+@pytest.mark.django_db
+def test_an_insert_refuses_what_save_would_refuse(contact_a: Any, product: Any) -> None:
+    from django.db import IntegrityError, transaction
+    from django.db.models import Value
+
+    from casedesk.cases.models import CaseEvent
+    from casedesk.core.prepared import PreparedInsert
+    from casedesk.mail.models import InboundMail
+
+    insert = PreparedInsert(CaseEvent)
+    case = factories.make_case(contact_a, product)
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert.save(CaseEvent(case=Case(number="x"), kind="created", created_at=datetime.now(UTC)))
+    saved = insert.save(CaseEvent(case=case, kind="created", created_at=datetime.now(UTC)))
+    with pytest.raises(TypeError):
+        insert.save(saved)  # already in the database
+    with pytest.raises(NotPreparable):
+        insert.save(CaseEvent(case=case, kind=Value("x"), created_at=datetime.now(UTC)))
+    inbound = PreparedInsert(InboundMail)
+
+    def mail() -> InboundMail:
+        return InboundMail(
+            source="pipe", dedup_key="same", raw=b"", size=0, received_at=datetime.now(UTC)
+        )
+
+    inbound.save(mail())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        inbound.save(mail())
+    with pytest.raises(NotPreparable):
+        PreparedInsert(factories.Contact)  # its phone_key is a generated column

@@ -19,10 +19,14 @@ from casedesk.cases.models import (
 )
 from casedesk.core import clock
 from casedesk.core.errors import NotFound, PermissionDenied
-from casedesk.core.prepared import PreparedQuery
+from casedesk.core.prepared import PreparedInsert, PreparedQuery
 from casedesk.customers.access import contact_for_user
 from casedesk.customers.models import Contact
 from casedesk.sla import timers
+
+# The rows every new case and message writes; see PreparedInsert.
+insert_case = PreparedInsert(Case)
+insert_message = PreparedInsert(Message)
 
 # A customer writing on a case that waits for them, or that they thought was solved,
 # puts it back in the agents' hands.

@@ -15,6 +15,8 @@ from casedesk.accounts.models import User
 from casedesk.cases import tasks
 from casedesk.cases.actions.base import (
     attach_uploads,
+    insert_case,
+    insert_message,
     next_rank,
     validate_uploads,
 )
@@ -168,16 +170,18 @@ def _create_case(
         with transaction.atomic(savepoint=False):
             case.number = allocate_case_number(now)
             case.rank = next_rank(requester.organization_id)
-            case.save(force_insert=True)
+            insert_case.save(case)
             timers.save_case_clocks(case=case, planned=clocks)
-            message = Message.objects.create(
-                case=case,
-                author=actor,
-                author_contact=requester,
-                kind=Message.Kind.REPLY,
-                channel=channel,
-                body=description,
-                created_at=now,
+            message = insert_message.save(
+                Message(
+                    case=case,
+                    author=actor,
+                    author_contact=requester,
+                    kind=Message.Kind.REPLY,
+                    channel=channel,
+                    body=description,
+                    created_at=now,
+                )
             )
             record_case_event(
                 case=case,

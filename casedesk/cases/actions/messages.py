@@ -15,6 +15,7 @@ from casedesk.cases.actions.base import (
     STATUS_FIELDS,
     attach_uploads,
     check_actor_on_case,
+    insert_message,
     lock_case,
     set_status,
     validate_uploads,
@@ -73,14 +74,16 @@ def do_add_message(
             case = lock_case(case)
             status_before = case.status
             now = clock.now()
-            message = Message.objects.create(
-                case=case,
-                author=actor,
-                author_contact=contact,
-                kind=kind,
-                channel=channel,
-                body=body,
-                created_at=now,
+            message = insert_message.save(
+                Message(
+                    case=case,
+                    author=actor,
+                    author_contact=contact,
+                    kind=kind,
+                    channel=channel,
+                    body=body,
+                    created_at=now,
+                )
             )
             record_case_event(
                 case=case,
