@@ -195,6 +195,7 @@ def create_case(
 def _open_case(
     user: User, data: AgentCaseIn | ContactCaseIn
 ) -> tuple[int, CaseOut | HeldRequestOut]:
+    channel: str
     if isinstance(data, AgentCaseIn):
         requester, channel = access_contact(user=user, contact_id=data.requester), data.channel
     else:

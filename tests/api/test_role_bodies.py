@@ -105,3 +105,28 @@ def test_the_openapi_document_describes_both_bodies(client: Any) -> None:
         refs = {option["$ref"] for option in body["schema"]["anyOf"]}
         assert refs == {f"#/components/schemas/{agent}", f"#/components/schemas/{contact}"}
         assert {agent, contact} <= set(schema["components"]["schemas"])
+
+
+def test_an_agent_cannot_open_a_case_on_the_desk_channel(
+    agent_api: Api, client: Any, contact_a: Any, product: Any
+) -> None:
+    """The desk is where agents answer, not a way in: the body's schema says which channels
+    a case comes in by, so the document does not offer what the operation refuses."""
+    response = agent_api.post("/cases", _new_case(product, requester=contact_a.pk, channel="desk"))
+    assert _problems(response) == [(("body", "channel"), "literal_error")]
+    assert not Case.objects.exists()
+    document = client.get("/api/v1/openapi.json").json()
+    channel = document["components"]["schemas"]["AgentCaseIn"]["properties"]["channel"]
+    assert sorted(channel["enum"]) == ["api", "email", "phone", "portal"]
+    response = agent_api.post("/cases", _new_case(product, requester=contact_a.pk, channel="phone"))
+    assert response.status_code == 201, response.content
+    assert response.json()["channel"] == "phone"
+
+
+def test_the_schemas_intake_channels_are_the_models() -> None:
+    from typing import get_args
+
+    from casedesk.cases.models import INTAKE_CHANNELS
+    from casedesk.cases.schemas import IntakeChannel
+
+    assert set(get_args(IntakeChannel)) == {str(c) for c in INTAKE_CHANNELS}

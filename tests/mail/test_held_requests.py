@@ -264,3 +264,21 @@ def test_only_an_entitled_reference_person_decides_by_mail(
 )
 def test_decision_words(reply: str, language: str, expected: str | None) -> None:
     assert decision_in(reply, language) == expected
+
+
+def test_a_follow_up_is_headed_with_the_time_in_the_organizations_zone(
+    smtp: Inbox, contact_a: Any, colleague: Any, ingest: Ingest, frozen: Any
+) -> None:
+    """The heading is stored in the request's text, which the organization's people read: it
+    is in their zone (here London, by country), not the vendor's (Oslo, an hour ahead)."""
+    from datetime import UTC, datetime
+
+    colleague.organization.country, colleague.organization.time_zone = "GB", ""
+    colleague.organization.save(update_fields=["country", "time_zone"])
+    frozen(datetime(2026, 3, 6, 14, 30, tzinfo=UTC))
+    held, _answer, _approval = _held(ingest, smtp)
+    ingest(make_mail(sender="colleague@a.test", subject="Re: Printer broken", body="Also E42."))
+    held.refresh_from_db()
+    assert "Also E42." in held.description
+    assert "2:30 p.m." in held.description
+    assert "3:30 p.m." not in held.description

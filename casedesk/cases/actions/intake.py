@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Required, TypedDict, Unpack
+from zoneinfo import ZoneInfo
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -39,6 +40,7 @@ from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDen
 from casedesk.customers.access import contact_for_user
 from casedesk.customers.entitlement import IntakeDecision, Outcome, decide_intake, is_approver
 from casedesk.customers.models import Contact, Product, Site
+from casedesk.customers.zones import organization_time_zone
 from casedesk.sla import timers
 from casedesk.webhooks.actions import emit_case_event
 
@@ -378,10 +380,15 @@ def do_add_held_request_followup(
                 raise DomainError(
                     _("This request has already been decided."), code=ErrorCode.CONFLICT
                 )
-            now = clock.now()
+            # The heading is stored in the text, read later by the organization's people (and
+            # their case, once approved): in their zone, not whichever one this process runs
+            # in (the vendor's, for mail).
+            zone = ZoneInfo(organization_time_zone(sender.organization))
             heading = _("Added by %(name)s on %(when)s:") % {
                 "name": sender.name,
-                "when": formats.date_format(timezone.localtime(now), "SHORT_DATETIME_FORMAT"),
+                "when": formats.date_format(
+                    timezone.localtime(clock.now(), zone), "SHORT_DATETIME_FORMAT"
+                ),
             }
             body = text.strip()
             if body:
