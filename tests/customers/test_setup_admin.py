@@ -132,3 +132,22 @@ def test_a_contract_ending_before_it_starts_is_told_so_in_words(
     assert "cannot end before it starts" in errors
     assert "Constraint" not in errors
     assert not Contract.objects.exists()
+
+
+def _messages(response: Any) -> str:
+    return " ".join(str(message) for message in response.context["messages"])
+
+
+def test_the_admin_gives_contacts_a_portal_login(root_client: Client, product: Product) -> None:
+    org = factories.make_organization("Hansen Revision", products=[product], language="da")
+    contact = factories.make_contact(org, email="soren@hansen.test", language="da", login=False)
+    changelist = reverse("admin:customers_contact_changelist")
+    data = {"action": "create_portal_login", "_selected_action": [contact.pk]}
+    response = root_client.post(changelist, data, follow=True)
+    assert "soren@hansen.test can now sign in" in _messages(response)
+    contact.refresh_from_db()
+    assert contact.user is not None
+    assert contact.user.language == "da"
+    # Again: refused politely, not a second user.
+    response = root_client.post(changelist, data, follow=True)
+    assert "already has a login" in _messages(response)
