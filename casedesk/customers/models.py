@@ -11,6 +11,8 @@ from django.db.models.functions import Lower, Replace
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.timezones import check_time_zone
+
 
 class Vendor(models.Model):
     """The company running this installation and its support policy switches (one row)."""
@@ -83,6 +85,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.time_zone = self.time_zone.strip()
+        try:
+            check_time_zone(self.time_zone)
+        except ValidationError as error:
+            raise ValidationError({"time_zone": error}) from error
 
 
 class Site(models.Model):

@@ -151,3 +151,38 @@ def test_the_admin_gives_contacts_a_portal_login(root_client: Client, product: P
     # Again: refused politely, not a second user.
     response = root_client.post(changelist, data, follow=True)
     assert "already has a login" in _messages(response)
+
+
+def test_a_misspelt_organization_time_zone_is_refused(root_client: Client) -> None:
+    data = {
+        "name": "Hansen Revision",
+        "country": "DK",
+        "language": "da",
+        "time_zone": "Europe/Kopenhagen",
+        **_inline("sites", []),
+        **_inline("contracts", []),
+    }
+    response = root_client.post(reverse("admin:customers_organization_add"), data)
+    assert "Unknown time zone Europe/Kopenhagen" in _errors(response)
+    data["time_zone"] = ""
+    response = root_client.post(reverse("admin:customers_organization_add"), data)
+    assert response.status_code == 302
+
+
+def test_a_misspelt_agent_time_zone_is_refused(root_client: Client) -> None:
+    agent = factories.make_agent("mette@vendor.test")
+    data = {
+        "email": agent.email,
+        "full_name": "Mette",
+        "language": "da",
+        "time_zone": "Europe/Kopenhagen",
+        "is_active": "on",
+        "is_staff": "on",
+    }
+    url = reverse("admin:accounts_user_change", args=[agent.pk])
+    response = root_client.post(url, data)
+    assert "Unknown time zone Europe/Kopenhagen" in _errors(response)
+    data["time_zone"] = "Europe/Copenhagen"
+    assert root_client.post(url, data).status_code == 302
+    agent.refresh_from_db()
+    assert agent.time_zone == "Europe/Copenhagen"
