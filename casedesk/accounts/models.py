@@ -4,9 +4,12 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from casedesk.core.timezones import check_time_zone
 
 
 def vendor_time_zone() -> str:
@@ -62,6 +65,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            check_time_zone(self.time_zone)
+        except ValidationError as error:
+            raise ValidationError({"time_zone": error}) from error
 
     @property
     def is_agent(self) -> bool:

@@ -1,9 +1,15 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from casedesk.accounts.models import User
+from casedesk.core.errors import DomainError
+from casedesk.customers.actions import do_create_contact_login
 from casedesk.customers.models import (
     Contact,
     ContactRole,
@@ -46,6 +52,29 @@ class ContactAdmin(admin.ModelAdmin[Contact]):
     search_fields = ("name", "email", "organization__name")
     raw_id_fields = ("user",)
     inlines = (ContactRoleInline,)
+    actions = ("create_portal_login",)
+
+    # Without this a vendor could only give contacts a login with `casedesk contact-login`
+    # (or by making a user by hand, without the contact's language and time zone).
+    @admin.action(description=gettext_lazy("Give the selected contacts a portal login"))
+    def create_portal_login(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        actor = request.user
+        assert isinstance(actor, User)  # noqa: S101 - the admin is for signed-in staff only
+        for contact in queryset:
+            try:
+                user = do_create_contact_login(actor=actor, contact=contact)
+            except DomainError as error:
+                self.message_user(request, f"{contact}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "%(email)s can now sign in: they choose a password with "
+                        "“Forgot your password?” on the sign-in page."
+                    )
+                    % {"email": user.email},
+                    messages.SUCCESS,
+                )
 
 
 @admin.register(Product)

@@ -3,11 +3,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import Lower, Replace
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from casedesk.core.timezones import check_time_zone
 
 
 class Vendor(models.Model):
@@ -81,6 +85,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.time_zone = self.time_zone.strip()
+        try:
+            check_time_zone(self.time_zone)
+        except ValidationError as error:
+            raise ValidationError({"time_zone": error}) from error
 
 
 class Site(models.Model):
@@ -207,6 +219,41 @@ class ContactRole(models.Model):
         label = self.get_role_display()
         return f"{label} ({scope})" if scope else str(label)
 
+    def clean(self) -> None:
+        """A role names the contact's own organization's site and a product it has a
+        contract for: otherwise the role is never used (reference persons are listed per
+        organization, copies go per product) and the vendor believes a site is covered."""
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.role == self.Role.REFERENCE and self.site_id is None:
+            errors["site"] = gettext("A reference person is named for a site: choose the site.")
+        if self.role == self.Role.RESPONSIBLE and self.product_id is None:
+            errors["product"] = gettext(
+                "A responsible person is named for a product: choose the product."
+            )
+        # On add (a new contact with its roles) the contact is not saved yet, but the form
+        # has set it with its organization.
+        has_contact = self.contact_id is not None or self._meta.get_field("contact").is_cached(self)
+        contact = self.contact if has_contact else None
+        organization_id = contact.organization_id if contact is not None else None
+        if contact is not None and organization_id is not None:
+            if self.site is not None and self.site.organization_id != organization_id:
+                errors["site"] = gettext(
+                    "%(site)s belongs to another organization than the contact."
+                ) % {"site": self.site}
+            if (
+                self.product_id is not None
+                and not Contract.objects.filter(
+                    organization_id=organization_id, products=self.product_id
+                ).exists()
+            ):
+                errors["product"] = gettext(
+                    "%(organization)s has no contract covering %(product)s; add the product "
+                    "to a contract first."
+                ) % {"organization": contact.organization, "product": self.product}
+        if errors:
+            raise ValidationError(errors)
+
 
 class Contract(models.Model):
     class SupportLevel(models.TextChoices):
@@ -252,6 +299,14 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.get_support_level_display()} {self.valid_from}"
+
+    def clean(self) -> None:
+        super().clean()
+        # Said on the field, in words: the check constraint alone reads "Constraint
+        # contract_valid_range is violated" (and is then skipped for this field).
+        ends, starts = self.valid_to, self.valid_from
+        if ends is not None and starts is not None and ends < starts:
+            raise ValidationError({"valid_to": gettext("A contract cannot end before it starts.")})
 
     def is_valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casedesk.cases.models import Severity
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.sla import actions, tasks, timers
@@ -238,8 +239,20 @@ class CalendarExceptionAdmin(admin.ModelAdmin[CalendarException]):
         _touch_on_commit(calendar_ids)
 
 
+class SLATargetForm(forms.ModelForm[SLATarget]):
+    # The severities by name: a vendor setting targets does not know that 4 is "system down".
+    severity = forms.TypedChoiceField(
+        label=gettext_lazy("severity"), choices=Severity.choices, coerce=int
+    )
+
+    class Meta:
+        model = SLATarget
+        fields = ("severity", "metric", "minutes", "business_time")
+
+
 class SLATargetInline(admin.TabularInline[SLATarget, SLAPolicy]):
     model = SLATarget
+    form = SLATargetForm
     ordering = ("severity", "metric")
     extra = 0
 

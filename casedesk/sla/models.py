@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 WEEKDAYS = [
@@ -113,6 +115,22 @@ class SLAPolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # In words on the field: the check constraints alone say "Constraint
+        # slapolicy_one_default is violated", which does not tell the vendor what to do.
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.warning_percent is not None and not 1 <= self.warning_percent <= 99:
+            errors["warning_percent"] = gettext("Warn at 1 to 99 percent of the target.")
+        if self.is_default:
+            others = SLAPolicy.objects.filter(is_default=True).exclude(pk=self.pk)
+            if other := others.first():
+                errors["is_default"] = gettext(
+                    "%(policy)s is the default policy already; untick it there first."
+                ) % {"policy": other.name}
+        if errors:
+            raise ValidationError(errors)
+
 
 class SLATarget(models.Model):
     policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
@@ -140,6 +158,17 @@ class SLATarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.severity} {self.get_metric_display()} {self.minutes} min"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.severity is not None and not 1 <= self.severity <= 6:
+            errors["severity"] = gettext("The severity is 1 to 6.")
+        # A zero target is due the moment a case opens: every case would breach at once.
+        if self.minutes is not None and self.minutes < 1:
+            errors["minutes"] = gettext("A target is at least 1 minute.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class SLATimer(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.webhooks.models import Delivery, Endpoint, Event
+from casedesk.webhooks.transport import is_public_address
 
 
 class EndpointForm(forms.ModelForm[Endpoint]):
@@ -31,6 +33,27 @@ class EndpointForm(forms.ModelForm[Endpoint]):
         if not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError(_("Use an http or https URL."))
         return url
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        host = urlsplit(data.get("url") or "").hostname or ""
+        # A literal private address would be refused on every delivery (transport checks
+        # again after DNS); say so now rather than in a delivery log nobody reads yet.
+        if host and not data.get("allow_private") and _literal_non_public(host):
+            self.add_error(
+                "allow_private",
+                _("%(host)s is not a public address: tick this to deliver there.") % {"host": host},
+            )
+        return data
+
+
+def _literal_non_public(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return not is_public_address(host)
+    except ValueError:  # a name, not an address: judged after DNS, at delivery
+        return False
 
 
 @admin.register(Endpoint)
