@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from casedesk.accounts.forms import PasswordResetForm
 from casedesk.core import views as core_views
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
             template_name="core/password_reset.html",
             email_template_name="core/email/password_reset.txt",
             subject_template_name="core/email/password_reset_subject.txt",
+            form_class=PasswordResetForm,
         ),
         name="password_reset",
     ),

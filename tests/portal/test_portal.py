@@ -46,6 +46,20 @@ def test_password_reset_sends_mail(client: Client, contact_a: Any) -> None:
     assert "/password-reset/" in mail.outbox[0].body
 
 
+def test_password_reset_mail_is_in_the_accounts_language(client: Client, contact_a: Any) -> None:
+    from casedesk.customers.models import Vendor
+
+    Vendor.objects.update_or_create(pk=1, defaults={"name": "Lønn & Tid"})
+    contact_a.user.language = "da"
+    contact_a.user.save(update_fields=["language"])
+    # Asked from an English browser: the mail follows the account, not the browser.
+    client.post(reverse("password_reset"), {"email": "anna@a.test"}, HTTP_ACCEPT_LANGUAGE="en")
+    [reset] = mail.outbox
+    assert reset.subject == "Nulstil din adgangskode – Lønn & Tid"
+    assert "Nogen har bedt om at nulstille" in reset.body
+    assert "/password-reset/" in reset.body
+
+
 def test_create_case_with_screenshot(
     client_a: Client, product: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
