@@ -295,6 +295,8 @@ class HeldRequest(models.Model):
     class Meta:
         indexes = (
             models.Index(fields=("organization", "state", "created_at"), name="heldrequest_org"),
+            # The desk's list: waiting (or decided) requests of every customer, newest first.
+            models.Index(fields=("state", "-created_at", "-id"), name="heldrequest_state"),
         )
 
     def __str__(self) -> str:

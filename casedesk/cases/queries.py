@@ -9,7 +9,15 @@ from django.db.models import Prefetch, QuerySet
 
 from casedesk.accounts.models import User
 from casedesk.cases.access import cases_visible_to, messages_visible_to
-from casedesk.cases.models import Attachment, Case, CaseEvent, IntakeField, Message, Status
+from casedesk.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    HeldRequest,
+    IntakeField,
+    Message,
+    Status,
+)
 from casedesk.cases.search import filter_by_query
 from casedesk.core import configcache
 from casedesk.core.keyset import Page, paginate
@@ -112,6 +120,14 @@ def intake_reason(*, case: Case) -> str:
     row = _creation_data.first(case.pk)
     data = row[0] if row else None
     return str(data.get("intake") or "") if isinstance(data, dict) else ""
+
+
+def held_requests(*, state: str, cursor: str | None, size: int = 50) -> Page[HeldRequest]:
+    """Requests waiting for (or decided by) a customer's reference person, for the desk."""
+    qs = HeldRequest.objects.select_related("organization", "requester", "product", "decided_by")
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs, ordering=("-created_at", "-id"), cursor=cursor, size=size)
 
 
 def intake_items(*, case: Case) -> list[tuple[str, str]]:

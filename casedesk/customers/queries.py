@@ -35,6 +35,28 @@ def contact_by_email(address: str) -> Contact | None:
     return contact
 
 
+def approvers_by_organization(organization_ids: set[int]) -> dict[int, list[str]]:
+    """The names of those who decide held requests, per organization, in one query: the
+    reference persons, or the general contacts where an organization has none (the rule of
+    entitlement.reference_persons)."""
+    from casedesk.customers.entitlement import APPROVER_ROLES
+
+    found: dict[int, dict[str, set[str]]] = {}
+    rows = (
+        Contact.objects.filter(
+            organization_id__in=organization_ids, is_active=True, roles__role__in=APPROVER_ROLES
+        )
+        .values_list("organization_id", "roles__role", "name")
+        .distinct()
+    )
+    for organization_id, role, name in rows:
+        found.setdefault(organization_id, {}).setdefault(role, set()).add(name)
+    return {
+        organization_id: sorted(next((roles[r] for r in APPROVER_ROLES if r in roles), set()))
+        for organization_id, roles in found.items()
+    }
+
+
 def agent_by_email(address: str) -> User | None:
     return _agent.first(address.lower()) if address else None
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from casedesk.desk import (
     calendar_views,
+    held_views,
     intake_views,
     mail_views,
     token_views,
@@ -17,6 +18,7 @@ urlpatterns = [
     path("cases/<str:number>/reply/", views.reply, name="reply"),
     path("cases/<str:number>/update/", views.update, name="update"),
     path("cases/<str:number>/meeting/", views.schedule_meeting, name="meeting"),
+    path("held/", held_views.held_requests, name="held_requests"),
     path("mail/", mail_views.mail_list, name="mail_list"),
     path("mail/<int:inbound_id>/", mail_views.mail_detail, name="mail"),
     path("mail/<int:inbound_id>/retry/", mail_views.mail_retry, name="mail_retry"),
