@@ -192,6 +192,9 @@ def _audit(
         if others:  # shown with -rA: worth fixing, not worth failing the build for
             print(f"{name}: axe's minor and moderate findings\n{_describe(others)}")
         titles.setdefault(page.title(), name.split(",")[0])
+        text = page.inner_text("body")
+        assert "{#" not in text, f"{name}: a template comment shows on the page"
+        assert "{%" not in text, f"{name}: a template tag shows on the page"
     assert not blocking, "axe found serious or critical violations:\n" + "\n".join(blocking)
     # Each page says what it is (WCAG 2.4.2), not just the product's name, and no two
     # different pages share a title (error states keep their page's).
