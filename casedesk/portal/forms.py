@@ -40,7 +40,14 @@ class NewCaseForm(forms.Form):
     site = forms.ModelChoiceField(queryset=Site.objects.none(), label=_("Site"), required=False)
     category = forms.ChoiceField(choices=Category.choices, label=_("Type of request"))
     severity = forms.TypedChoiceField(
-        choices=Severity.choices, coerce=int, label=_("Severity"), initial=Severity.QUESTION
+        choices=Severity.choices,
+        coerce=int,
+        label=_("Severity"),
+        initial=Severity.QUESTION,
+        help_text=_(
+            "4 and 5 only when the system is down or partly down; 6 uses prepaid points and is "
+            "handled at once."
+        ),
     )
     subject = forms.CharField(max_length=250, label=_("Subject"))
     meeting_requested = forms.BooleanField(

@@ -51,14 +51,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _open_list(request: HttpRequest) -> HttpResponse:
+def _open_list(request: HttpRequest, moved: str | None = None) -> HttpResponse:
     user = current_user(request)
     contact = require_contact(user)
+    open_cases = queries.portal_open_cases(user=user, contact=contact)
+    numbers = [case.number for case in open_cases]
     return render(
         request,
         "portal/_open_cases.html",
         {
-            "open_cases": queries.portal_open_cases(user=user, contact=contact),
+            "open_cases": open_cases,
+            # Screen readers are told where the moved case is now (the table is replaced).
+            "moved_number": moved if moved in numbers else None,
+            "moved_rank": numbers.index(moved) + 1 if moved in numbers else None,
         },
     )
 
@@ -225,7 +230,7 @@ def move_case(request: HttpRequest, number: str) -> HttpResponse:
         raise DomainError(_("Move the case up or down."), code=ErrorCode.INVALID_INPUT)
     actions.do_move_case_rank(actor=user, case=case, direction=direction)
     if request.headers.get("HX-Request"):
-        return _open_list(request)
+        return _open_list(request, moved=case.number)
     return redirect("portal:cases")
 
 

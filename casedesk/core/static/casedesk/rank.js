@@ -27,6 +27,26 @@
       });
     });
   }
+  // The arrow buttons are replaced with the table: keep keyboard focus on the moved case's
+  // button (or its other arrow, once it reaches the top or the bottom).
+  let moving = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const button = event.detail.elt;
+    const row = button && button.closest ? button.closest("#open-cases tr[data-number]") : null;
+    moving = row && button.dataset.direction
+      ? { number: row.dataset.number, direction: button.dataset.direction }
+      : null;
+  });
+  function refocus() {
+    if (!moving) return;
+    const wanted = moving;
+    moving = null;
+    const row = document.querySelector('#open-cases tr[data-number="' + wanted.number + '"]');
+    if (!row) return;
+    const enabled = Array.from(row.querySelectorAll("button[data-direction]")).filter(function (b) { return !b.disabled; });
+    const same = enabled.find(function (b) { return b.dataset.direction === wanted.direction; });
+    (same || enabled[0] || row.querySelector("a")).focus();
+  }
   document.addEventListener("DOMContentLoaded", function () { setup(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { setup(event.target); });
+  document.addEventListener("htmx:afterSettle", function (event) { setup(event.target); refocus(); });
 })();
