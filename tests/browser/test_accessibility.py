@@ -158,6 +158,7 @@ AGENT = {
     "desk case, reply errors": _reply_errors,
     "desk phone intake": _visit(lambda s: "/desk/cases/new/"),
     "desk phone intake, errors": _intake_errors,
+    "desk held requests": _visit(lambda s: "/desk/held/?state=all"),
 }
 
 
