@@ -25,6 +25,7 @@ from casedesk.core.views import current_user
 from casedesk.customers.access import require_agent
 from casedesk.desk.forms import AgentReplyForm, CaseUpdateForm, MeetingForm, QueueFilterForm
 from casedesk.sla.display import case_clocks, nearest_clocks
+from casedesk.sla.queries import has_default_policy
 
 
 @login_required
@@ -58,6 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [(case, clocks.get(case.pk)) for case in page.items],
             "params": params.urlencode(),
+            "no_default_policy": not has_default_policy(),
         },
     )
 

@@ -1,4 +1,5 @@
-"""Reads for the calendar pages: the calendars, and what a calendar's coming days look like."""
+"""Reads for the desk's SLA bits: the calendars, what a calendar's coming days look like,
+and whether a default policy exists."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from casedesk.core import configcache
 from casedesk.core.errors import NotFound
 from casedesk.sla import businesstime as bt
 from casedesk.sla.calendars import business_calendar
-from casedesk.sla.models import WEEKDAYS, Calendar, CalendarException
+from casedesk.sla.models import WEEKDAYS, Calendar, CalendarException, SLAPolicy
 
 DAYS_SHOWN = 30
 
@@ -98,4 +100,12 @@ def calendar_status(*, calendar: Calendar, at: datetime, days: int = DAYS_SHOWN)
         open_now=bt.is_open_at(converted, at),
         next_opening=opening.astimezone(zone) if opening is not None else None,
         days=calendar_days(calendar=calendar, start=local.date(), days=days),
+    )
+
+
+def has_default_policy() -> bool:
+    """Whether cases whose contract names no SLA policy get clocks at all; the desk warns
+    when not (a fresh installation has none until the vendor sets one)."""
+    return configcache.cached(
+        ("sla-has-default-policy",), SLAPolicy.objects.filter(is_default=True).exists
     )
