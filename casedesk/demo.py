@@ -15,7 +15,7 @@ from django.db import transaction
 
 from casedesk.accounts.models import User
 from casedesk.cases import actions
-from casedesk.cases.models import Case, Category, IntakeField, Message, Status
+from casedesk.cases.models import Case, Category, Channel, IntakeField, Message, Severity, Status
 from casedesk.core import clock
 from casedesk.customers.models import (
     Contact,
@@ -28,6 +28,7 @@ from casedesk.customers.models import (
 from casedesk.customers.zones import organization_time_zone
 from casedesk.sla import actions as sla_actions
 from casedesk.sla.models import (
+    ALL_CHANNELS,
     Calendar,
     CalendarException,
     Metric,
@@ -325,6 +326,13 @@ SLA_TARGETS = {
     6: (30, 60, 8 * _HOUR),
 }
 MEETING_MINUTES = 36 * _HOUR
+# Targets of the standard policy for one intake channel only: a fault reported in the portal
+# comes with the product's intake fields filled in and is triaged at once, while plain
+# e-mail is read in rounds and often needs a question back, so its first answer may take
+# a business day instead of 4 hours.
+CHANNEL_TARGETS: dict[tuple[int, str, str], int] = {
+    (Severity.FAULT, Metric.FIRST_RESPONSE, Channel.EMAIL): _BUSINESS_DAY
+}
 
 
 def _demo_hours(calendar: Calendar, weekdays: range, opens: time, closes: time) -> None:
@@ -337,7 +345,12 @@ def _demo_hours(calendar: Calendar, weekdays: range, opens: time, closes: time) 
 
 
 def _demo_policy(
-    name: str, calendar: Calendar, *, default: bool, round_the_clock: set[int]
+    name: str,
+    calendar: Calendar,
+    *,
+    default: bool,
+    round_the_clock: set[int],
+    per_channel: dict[tuple[int, str, str], int] | None = None,
 ) -> SLAPolicy:
     policy, _ = SLAPolicy.objects.get_or_create(
         name=name,
@@ -358,8 +371,17 @@ def _demo_policy(
                 policy=policy,
                 severity=severity,
                 metric=metric,
+                channel=ALL_CHANNELS,
                 defaults={"minutes": minutes, "business_time": severity not in round_the_clock},
             )
+    for (severity, channel_metric, channel), minutes in (per_channel or {}).items():
+        SLATarget.objects.get_or_create(
+            policy=policy,
+            severity=severity,
+            metric=channel_metric,
+            channel=channel,
+            defaults={"minutes": minutes, "business_time": severity not in round_the_clock},
+        )
     return policy
 
 
@@ -383,7 +405,9 @@ def _demo_calendars() -> None:
         ):
             if not CalendarException.objects.filter(calendar=office, date=day).exists():
                 sla_actions.do_add_calendar_exception(calendar=office, date=day, name=name)
-    _demo_policy("Standard", office, default=True, round_the_clock=set())
+    _demo_policy(
+        "Standard", office, default=True, round_the_clock=set(), per_channel=CHANNEL_TARGETS
+    )
     # 24/7 customers: outages (4, 5, 6) are worked round the clock, the rest in office hours.
     always_policy = _demo_policy("24/7", office, default=False, round_the_clock={4, 5, 6})
     Contract.objects.filter(

@@ -36,6 +36,7 @@ TIMER_ROW_FIELDS: tuple[str, ...] = (
     "met_at",
     "cycle",
     "breached_cycle",
+    "target_channel",
 )
 
 

@@ -155,6 +155,10 @@ class SlaTimerOut(Out):
     due_at: UtcDatetime | None
     breached: bool
     met_at: UtcDatetime | None
+    target_channel: Channel | None = Field(
+        description="The intake channel whose own target this clock follows; null: the "
+        "policy's target for every channel."
+    )
 
 
 class ContactCaseOut(Out):
@@ -308,6 +312,7 @@ def _agent_fields(row: CaseRow, timers: list[dict[str, Any]]) -> dict[str, Any]:
                 # As SLATimer.breached: breached in the clock's current cycle.
                 "breached": t["breached_cycle"] == t["cycle"],
                 "met_at": t["met_at"],
+                "target_channel": t["target_channel"] or None,
             }
             for t in timers
         ],

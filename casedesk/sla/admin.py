@@ -28,7 +28,15 @@ from casedesk.cases.models import Severity
 from casedesk.core import clock
 from casedesk.core.errors import DomainError
 from casedesk.sla import actions, tasks, timers
-from casedesk.sla.models import Calendar, CalendarException, OpeningHours, SLAPolicy, SLATarget
+from casedesk.sla.models import (
+    ALL_CHANNELS,
+    TARGET_CHANNELS,
+    Calendar,
+    CalendarException,
+    OpeningHours,
+    SLAPolicy,
+    SLATarget,
+)
 
 
 def _checkpoint(calendar_ids: set[int]) -> None:
@@ -244,16 +252,23 @@ class SLATargetForm(forms.ModelForm[SLATarget]):
     severity = forms.TypedChoiceField(
         label=gettext_lazy("severity"), choices=Severity.choices, coerce=int
     )
+    # The blank choice named for what it does, not "---------": it is a target of its own.
+    channel = forms.ChoiceField(
+        label=gettext_lazy("channel"),
+        choices=[(ALL_CHANNELS, gettext_lazy("Every channel")), *TARGET_CHANNELS],
+        required=False,
+        help_text=SLATarget._meta.get_field("channel").help_text,
+    )
 
     class Meta:
         model = SLATarget
-        fields = ("severity", "metric", "minutes", "business_time")
+        fields = ("severity", "metric", "channel", "minutes", "business_time")
 
 
 class SLATargetInline(admin.TabularInline[SLATarget, SLAPolicy]):
     model = SLATarget
     form = SLATargetForm
-    ordering = ("severity", "metric")
+    ordering = ("severity", "metric", "channel")
     extra = 0
 
 

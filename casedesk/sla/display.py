@@ -23,6 +23,9 @@ class ClockView:
     due_at: datetime | None
     seconds_left: int | None  # business seconds; negative once breached
     business_time: bool = True
+    # Set when the clock follows a target for the case's intake channel, e.g. "E-mail":
+    # agents then see why two cases of one severity are due at different times.
+    target_channel: str = ""
 
     @property
     def breached(self) -> bool:
@@ -63,6 +66,7 @@ def _view(timer: SLATimer, now: datetime) -> ClockView:
         timer.due_at,
         left,
         timer.business_time,
+        str(timer.get_target_channel_display()) if timer.target_channel else "",
     )
 
 

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.cases.models import INTAKE_CHANNELS, Channel, Severity
+
 WEEKDAYS = [
     (0, _("Monday")),
     (1, _("Tuesday")),
@@ -88,6 +90,13 @@ class Metric(models.TextChoices):
     MEETING = "meeting", _("Meeting")
 
 
+# The channels a target may name: those a case comes in by (the desk is none of them), in
+# the order of `Channel`. The blank value is the target for every channel.
+TARGET_CHANNELS = [(value, label) for value, label in Channel.choices if value in INTAKE_CHANNELS]
+ALL_CHANNELS = ""
+_CHANNEL_VALUES = [ALL_CHANNELS, *(value for value, _label in TARGET_CHANNELS)]
+
+
 class SLAPolicy(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="policies")
@@ -136,6 +145,19 @@ class SLATarget(models.Model):
     policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
     severity = models.PositiveSmallIntegerField(_("severity"))
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    # Blank, not NULL: the target for every channel must be one value in the unique
+    # constraint below, or a policy could hold two of them (NULLs never clash).
+    channel = models.CharField(
+        _("channel"),
+        max_length=10,
+        choices=TARGET_CHANNELS,
+        blank=True,
+        default=ALL_CHANNELS,
+        help_text=_(
+            "Only for cases that came in by this channel; empty = every channel without a "
+            "target of its own."
+        ),
+    )
     minutes = models.PositiveIntegerField(_("minutes"))
     business_time = models.BooleanField(
         _("in business time"),
@@ -144,20 +166,29 @@ class SLATarget(models.Model):
     )
 
     class Meta:
-        ordering = ("severity", "metric")
+        ordering = ("severity", "metric", "channel")
         verbose_name = _("SLA target")
         verbose_name_plural = _("SLA targets")
         constraints = (
+            # Also the index that loading a case's targets reads: (policy, severity) first.
             models.UniqueConstraint(
-                fields=("policy", "severity", "metric"), name="slatarget_unique"
+                fields=("policy", "severity", "metric", "channel"), name="slatarget_unique"
             ),
             models.CheckConstraint(
                 condition=Q(severity__gte=1, severity__lte=6), name="slatarget_severity_range"
             ),
+            models.CheckConstraint(
+                condition=Q(channel__in=_CHANNEL_VALUES),
+                name="slatarget_intake_channel",
+            ),
         )
 
     def __str__(self) -> str:
-        return f"{self.policy}: {self.severity} {self.get_metric_display()} {self.minutes} min"
+        channel = f" {self.get_channel_display()}" if self.channel else ""
+        return (
+            f"{self.policy}: {self.severity} {self.get_metric_display()}{channel} "
+            f"{self.minutes} min"
+        )
 
     def clean(self) -> None:
         super().clean()
@@ -167,8 +198,42 @@ class SLATarget(models.Model):
         # A zero target is due the moment a case opens: every case would breach at once.
         if self.minutes is not None and self.minutes < 1:
             errors["minutes"] = gettext("A target is at least 1 minute.")
+        if self.policy_id is not None and self.severity in Severity.values and self.metric:
+            # In words, on the channel field: the unique constraint alone names four fields
+            # and leaves the vendor to guess that "empty" is a value of its own. (An error
+            # on `channel` also keeps Django from adding its own message for the constraint.)
+            others = SLATarget.objects.filter(
+                policy_id=self.policy_id,
+                severity=self.severity,
+                metric=self.metric,
+                channel=self.channel,
+            ).exclude(pk=self.pk)
+            if others.exists():
+                errors["channel"] = self._duplicate_message()
         if errors:
             raise ValidationError(errors)
+
+    def _duplicate_message(self) -> str:
+        values = {
+            "severity": Severity(self.severity).label,
+            "metric": self.get_metric_display(),
+            "channel": self.get_channel_display(),
+        }
+        if self.channel:
+            return (
+                gettext(
+                    "This policy already has a target for “%(severity)s”, “%(metric)s” by "
+                    "“%(channel)s”; change that one instead."
+                )
+                % values
+            )
+        return (
+            gettext(
+                "This policy already has a target for “%(severity)s”, “%(metric)s” for every "
+                "channel; choose a channel for this one, or change that one instead."
+            )
+            % values
+        )
 
 
 class SLATimer(models.Model):
@@ -185,6 +250,11 @@ class SLATimer(models.Model):
     calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT)
     business_time = models.BooleanField(default=True)
     target_seconds = models.PositiveIntegerField()
+    # The channel whose own target this clock follows; blank: the target for every channel.
+    # A database default too, for writers that insert clocks in SQL without naming it.
+    target_channel = models.CharField(
+        max_length=10, choices=TARGET_CHANNELS, blank=True, default=ALL_CHANNELS, db_default=""
+    )
     warning_percent = models.PositiveSmallIntegerField(default=80)
     consumed_seconds = models.PositiveIntegerField(default=0)
     segment_started_at = models.DateTimeField(null=True, blank=True)

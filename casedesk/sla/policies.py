@@ -6,7 +6,7 @@ from casedesk.core import configcache
 from casedesk.customers.models import Contract
 from casedesk.sla import businesstime as bt
 from casedesk.sla.calendars import business_calendar
-from casedesk.sla.models import SLAPolicy, SLATarget
+from casedesk.sla.models import ALL_CHANNELS, SLAPolicy, SLATarget
 
 
 def default_policy() -> SLAPolicy | None:
@@ -24,19 +24,32 @@ def calendar_for_contract(contract: Contract | None) -> bt.Calendar | None:
     return business_calendar(policy.calendar) if policy is not None else None
 
 
-def targets_for_contract(contract: Contract | None, severity: int) -> dict[str, SLATarget]:
-    """The targets for a severity under the contract's policy, or the default policy's,
-    with each target's policy and calendar. Shared between callers: read, never change."""
+def targets_for_contract(
+    contract: Contract | None, severity: int, channel: str
+) -> dict[str, SLATarget]:
+    """The targets for a severity and intake channel under the contract's policy, or the
+    default policy's, with each target's policy and calendar: per metric the channel's own
+    target if the policy has one, else its target for every channel. Shared between
+    callers: read, never change."""
     policy_id = contract.sla_policy_id if contract is not None else None
     return configcache.cached(
-        ("sla-targets", policy_id, severity), lambda: _load_targets(policy_id, severity)
+        ("sla-targets", policy_id, severity, channel),
+        lambda: _load_targets(policy_id, severity, channel),
     )
 
 
-def _load_targets(policy_id: int | None, severity: int) -> dict[str, SLATarget]:
-    targets = SLATarget.objects.filter(severity=severity).select_related("policy__calendar")
+def _load_targets(policy_id: int | None, severity: int, channel: str) -> dict[str, SLATarget]:
+    # One query for both candidates of each metric, on the unique index (policy, severity, ...).
+    targets = SLATarget.objects.filter(
+        severity=severity, channel__in=(ALL_CHANNELS, channel)
+    ).select_related("policy__calendar")
     if policy_id is not None:
         targets = targets.filter(policy_id=policy_id)
     else:
         targets = targets.filter(policy__is_default=True)
-    return {t.metric: t for t in targets}
+    chosen: dict[str, SLATarget] = {}
+    for target in targets:
+        # The channel's own target wins over the one for every channel, whichever comes first.
+        if target.channel or target.metric not in chosen:
+            chosen[target.metric] = target
+    return chosen

@@ -23,6 +23,7 @@ TIMER_FIELDS = [
     "calendar",
     "business_time",
     "target_seconds",
+    "target_channel",
     "warning_percent",
     "consumed_seconds",
     "segment_started_at",
@@ -97,6 +98,7 @@ def _apply_target(timer: SLATimer, target: SLATarget) -> None:
     timer.calendar = policy.calendar
     timer.business_time = target.business_time
     timer.target_seconds = target.minutes * 60
+    timer.target_channel = target.channel
     timer.warning_percent = policy.warning_percent
 
 
@@ -125,7 +127,9 @@ def refresh_case_due(case: Case) -> None:
 
 
 def _targets(case: Case) -> dict[str, SLATarget]:
-    return targets_for_contract(case.contract, case.severity)
+    # The channel the case came in by, for its whole life: a later reply by e-mail does not
+    # move a portal case onto the e-mail targets.
+    return targets_for_contract(case.contract, case.severity, case.channel)
 
 
 def _start(case: Case, target: SLATarget, at: datetime) -> SLATimer:
@@ -226,7 +230,8 @@ def on_status_changed(*, case: Case, old: str, new: str, at: datetime) -> None:
 
 
 def retarget(*, case: Case, at: datetime) -> list[SLATimer]:
-    """After a severity or contract change: keep consumed time, swap targets.
+    """After a severity or contract change: keep consumed time, swap targets (those for
+    the case's intake channel, as when it was opened).
 
     A clock already past its new target is due at once; the breach scan then records one
     breach for the cycle, and none if this cycle was already breached.

@@ -418,7 +418,16 @@ def test_demo_calendars_and_policies(db: None) -> None:
     assert OpeningHours.objects.filter(calendar=always, opens=time(0), closes=time(0)).count() == 7
     standard = SLAPolicy.objects.get(is_default=True)
     assert standard.calendar == office
-    assert standard.targets.count() == 24
+    # One target per severity and metric for every channel, and e-mail's own first response
+    # to a fault: longer than the portal's, both in business time.
+    assert standard.targets.filter(channel="").count() == 24
+    by_channel = dict(
+        standard.targets.filter(severity=2, metric="first_response").values_list(
+            "channel", "minutes"
+        )
+    )
+    assert set(by_channel) == {"", "email"}
+    assert by_channel["email"] > by_channel[""]
     assert not standard.targets.filter(business_time=False).exists()
     night = Contract.objects.get(support_level="24/7").sla_policy
     assert night is not None

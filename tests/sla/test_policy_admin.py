@@ -102,3 +102,77 @@ def test_a_valid_policy_is_saved(root_client: Client, office: Calendar) -> None:
     assert response.status_code == 302
     saved = SLATarget.objects.get()
     assert (saved.severity, saved.minutes, saved.business_time) == (4, 15, False)
+
+
+def _inline_data(policy: SLAPolicy, targets: list[dict[str, Any]]) -> Any:
+    """The change form as the browser sends it back: the saved rows, then any new ones."""
+    saved = list(policy.targets.order_by("severity", "metric", "channel"))
+    rows = [
+        {
+            "id": t.pk,
+            "policy": policy.pk,
+            "severity": t.severity,
+            "metric": t.metric,
+            "channel": t.channel,
+            "minutes": t.minutes,
+            "business_time": "on" if t.business_time else "",
+        }
+        for t in saved
+    ]
+    data = _policy_data(policy.calendar, [*rows, *targets], name=policy.name)
+    data["targets-INITIAL_FORMS"] = len(saved)
+    return data
+
+
+def test_channel_targets_round_trip_through_the_admin(
+    root_client: Client, office: Calendar, django_capture_on_commit_callbacks: Any
+) -> None:
+    rows = [
+        {"severity": 2, "metric": "first_response", "channel": "", "minutes": 240},
+        {"severity": 2, "metric": "first_response", "channel": "email", "minutes": 480},
+    ]
+    rows = [{**row, "business_time": "on"} for row in rows]
+    response = root_client.post(reverse("admin:sla_slapolicy_add"), _policy_data(office, rows))
+    assert response.status_code == 302, _errors(response)
+    policy = SLAPolicy.objects.get()
+    assert set(policy.targets.values_list("channel", "minutes")) == {("", 240), ("email", 480)}
+    page = root_client.get(reverse("admin:sla_slapolicy_change", args=[policy.pk]))
+    html = page.content.decode()
+    assert "Every channel" in html
+    assert '<option value="email" selected>E-mail</option>' in html
+    # Move the e-mail target to the portal.
+    data = _inline_data(policy, [])
+    email_row = next(k for k, v in data.items() if k.endswith("-channel") and v == "email")
+    data[email_row] = "portal"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = root_client.post(reverse("admin:sla_slapolicy_change", args=[policy.pk]), data)
+    assert response.status_code == 302, _errors(response)
+    assert set(policy.targets.values_list("channel", "minutes")) == {("", 240), ("portal", 480)}
+
+
+def test_a_duplicate_channel_target_is_refused_in_words_in_the_admin(
+    root_client: Client, office: Calendar
+) -> None:
+    policy = SLAPolicy.objects.create(name="Standard DK", calendar=office)
+    SLATarget.objects.create(
+        policy=policy, severity=2, metric="first_response", channel="email", minutes=480
+    )
+    again = {"severity": 2, "metric": "first_response", "channel": "email", "minutes": 60}
+    response = root_client.post(
+        reverse("admin:sla_slapolicy_change", args=[policy.pk]),
+        _inline_data(policy, [{**again, "policy": policy.pk, "business_time": "on"}]),
+    )
+    errors = _errors(response)
+    assert "Constraint" not in errors
+    expected = "already has a target for “2 – Fault in the system”, “First response” by “E-mail”"
+    assert expected in errors
+    assert policy.targets.count() == 1
+    # Two new rows alike in one go: the form set says so before anything is saved.
+    rows = [{**again, "channel": "", "business_time": "on"}] * 2
+    response = root_client.post(
+        reverse("admin:sla_slapolicy_add"), _policy_data(office, rows, name="Other")
+    )
+    errors = _errors(response)
+    assert "Constraint" not in errors
+    assert "Please correct the duplicate values" in errors
+    assert not SLAPolicy.objects.filter(name="Other").exists()
