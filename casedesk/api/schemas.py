@@ -25,7 +25,10 @@ def utc_text(value: datetime) -> str:
     # fraction: clients get one fixed form they can compare and sort as text.
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # Django keeps UTC when time zones are off
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat is C and a third faster than strftime; a list page writes some 150 times.
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 UTC_FORMAT = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
