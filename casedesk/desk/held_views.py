@@ -12,14 +12,13 @@ from casedesk.cases.queries import held_requests as held_requests_page
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_agent
 from casedesk.customers.queries import approvers_by_organization
+from casedesk.desk.params import chosen_state
 
 
 @login_required
 def held_requests(request: HttpRequest) -> HttpResponse:
     require_agent(current_user(request))
-    state = request.GET.get("state", HeldRequest.State.PENDING)
-    if state not in HeldRequest.State.values and state != "all":
-        state = HeldRequest.State.PENDING
+    state = chosen_state(request, HeldRequest.State.values, HeldRequest.State.PENDING)
     page = held_requests_page(
         state="" if state == "all" else state, cursor=request.GET.get("after")
     )

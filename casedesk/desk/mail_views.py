@@ -15,6 +15,7 @@ from casedesk.cases.attachments import INLINE_TYPES, clean_filename
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.views import current_user
 from casedesk.customers.access import require_agent
+from casedesk.desk.params import chosen_state
 from casedesk.mail import actions, parsing, queries
 from casedesk.mail.access import access_inbound_mail
 from casedesk.mail.html import sanitize_html
@@ -30,9 +31,7 @@ _LOCKED_DOWN = {
 @login_required
 def mail_list(request: HttpRequest) -> HttpResponse:
     require_agent(current_user(request))
-    state = request.GET.get("state", InboundMail.State.FAILED)
-    if state not in InboundMail.State.values and state != "all":
-        state = InboundMail.State.FAILED
+    state = chosen_state(request, InboundMail.State.values, InboundMail.State.FAILED)
     page = queries.mail_list(state="" if state == "all" else state, cursor=request.GET.get("after"))
     return render(
         request,
