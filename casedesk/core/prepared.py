@@ -162,8 +162,9 @@ class PreparedModelQuery(Generic[M]):
 class PreparedInsert(Generic[M]):
     """`obj.save(force_insert=True)` for a hot model, with its INSERT built once.
 
-    Model.save() builds the INSERT anew each time (some 60-70 µs of Python here, twice what
-    SQLite needs to run it); a new case writes three rows and an inbound mail up to six.
+    Model.save() builds the INSERT anew each time: 140 µs per case event on our machines,
+    against 75 µs this way and 39 µs for the bare statement. A new case writes three such
+    rows and an inbound mail up to six.
     This writes every concrete field as the ORM would (each field's `pre_save` and
     `get_db_prep_save`) and sets the primary key from RETURNING. It sends no
     pre_save/post_save signals: use it only for models nothing listens to (configuration
