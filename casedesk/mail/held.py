@@ -68,11 +68,18 @@ def _requests_url() -> str:
     return settings.BASE_URL.rstrip("/") + reverse("portal:held_requests")
 
 
-def _answer(message: str, language: str, held: HeldRequest, **extra: object) -> dict[str, object]:
+def _answer(
+    message: str,
+    language: str,
+    held: HeldRequest,
+    files: list[str] | None = None,
+    **extra: object,
+) -> dict[str, object]:
     return {
-        # No files of this mail were stored with the request: nothing to remove on rollback.
+        # No files of this mail were stored with the request; an approval stores copies of
+        # the request's files with the new case (`files`): those go again on rollback.
         "held_request": held.pk,
-        "held_files": [],
+        "held_files": files or [],
         "answer": {"message": message, "language": language, "kind": "held_decision", **extra},
     }
 
@@ -179,6 +186,7 @@ def _decide(
             return Result(
                 Outcome.DECISION, data=_answer(message, language, held, url=url), answer=True
             )
+        case_files: list[str] = []
         try:
             # A savepoint, as for a follow-up: a refused decision is answered, and the
             # pipeline's transaction still records the mail.
@@ -191,6 +199,7 @@ def _decide(
                         "Thank you: you approved the request “%(subject)s” from %(name)s. It "
                         "is now case %(number)s."
                     ) % {**values, "number": case.number}
+                    case_files = [str(f) for f in case.attachments.values_list("file", flat=True)]
                 else:
                     case_actions.do_reject_held_request(actor=None, held=held, approver=contact)
                     message = (
@@ -209,6 +218,6 @@ def _decide(
             )
     return Result(
         Outcome.DECISION,
-        data=_answer(message, language, held, url=url, decision=decision),
+        data=_answer(message, language, held, case_files, url=url, decision=decision),
         answer=True,
     )

@@ -160,7 +160,10 @@ def do_process_inbound_mail(
             transaction.on_commit(lambda: committed.append(True))
             result = handling.handle(row, parsed)
             # Stored before the rows that name them: removed again if this rolls back.
-            files = _stored_files(result) if parsed.attachments else []
+            # (An approval by mail stores copies of the request's files, with no attachment
+            # in the mail itself.)
+            named = parsed.attachments or "held_files" in result.data
+            files = _stored_files(result) if named else []
             if not _finish(row, parsed, result, claimable):
                 raise _TakenByAnother
     except _TakenByAnother:
