@@ -125,7 +125,9 @@ def intake_reason(*, case: Case) -> str:
 
 def held_requests(*, state: str, cursor: str | None, size: int = 50) -> Page[HeldRequest]:
     """Requests waiting for (or decided by) a customer's reference person, for the desk."""
-    qs = HeldRequest.objects.select_related("organization", "requester", "product", "decided_by")
+    qs = HeldRequest.objects.select_related(
+        "organization", "requester", "product", "decided_by", "case"
+    )
     if state:
         qs = qs.filter(state=state)
     return paginate(qs, ordering=("-created_at", "-id"), cursor=cursor, size=size)

@@ -96,3 +96,21 @@ def test_customers_are_told_the_page_is_for_the_support_team(
     response = client.get(reverse("desk:held_requests"))
     assert response.status_code == 403
     assert "Secret" not in response.content.decode()
+
+
+def test_the_query_count_does_not_grow_with_approved_requests(
+    client: Client, agent: Any, org_a: Any, contact_a: Any, product: Any
+) -> None:
+    # Approved requests link their case: that case must come with the page's one query.
+    client.force_login(agent)
+    actions.do_approve_held_request(actor=contact_a.user, held=_held(org_a, product, "First"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("desk:held_requests"), {"state": "approved"})
+    for i in range(4):
+        actions.do_approve_held_request(
+            actor=contact_a.user, held=_held(org_a, product, f"More {i}")
+        )
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("desk:held_requests"), {"state": "approved"}).content.decode()
+    assert "More 3" in page
+    assert len(five) == len(one)
