@@ -6,6 +6,12 @@ from django.db import migrations, models
 # are marked as following those: nothing changes for cases already open.
 
 
+def drop_channel_targets(apps, schema_editor):
+    # Going back: the old unique constraint (policy, severity, metric) has room for the
+    # target for every channel only. Clocks keep the times they were given.
+    apps.get_model("sla", "SLATarget").objects.exclude(channel="").delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,6 +32,7 @@ class Migration(migrations.Migration):
             name='channel',
             field=models.CharField(blank=True, choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API')], default='', help_text='Only for cases that came in by this channel; empty = every channel without a target of its own.', max_length=10, verbose_name='channel'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_channel_targets),
         migrations.AddField(
             model_name='slatimer',
             name='target_channel',
