@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from casedesk.cases.models import Case, Channel, HeldRequest, Message
-from casedesk.cases.queries import intake_reason
+from casedesk.cases.queries import case_with_requester, intake_reason
 from casedesk.customers.entitlement import APPROVER_ROLES, intake_notice
 from casedesk.customers.models import Contact, ContactRole
 from casedesk.mail import outbound
@@ -77,7 +77,7 @@ def responsible_copies(case: Case) -> list[Contact]:
 
 
 def send_acknowledgement(case_id: int) -> None:
-    case = Case.objects.select_related("requester", "product").get(pk=case_id)
+    case = case_with_requester(case_id)
     reason = intake_reason(case=case)
     with translation.override(case.requester.language):
         subject = translation.gettext("[Case %(number)s] We received your case: %(subject)s") % {

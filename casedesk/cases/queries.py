@@ -21,7 +21,7 @@ from casedesk.cases.models import (
 from casedesk.cases.search import filter_by_query
 from casedesk.core import configcache
 from casedesk.core.keyset import Page, paginate
-from casedesk.core.prepared import PreparedQuery
+from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
 from casedesk.customers.models import Contact, Product
 from casedesk.sla.models import SLATimer
 
@@ -185,3 +185,24 @@ def add_cached_names(rows: list[dict[str, Any]]) -> None:
         row["product__name"] = products.get(row["product_id"], "")
         full_name, email = agents.get(row["assignee_id"], ("", ""))
         row["assignee__full_name"], row["assignee__email"] = full_name, email
+
+
+# Inbound mail routing and every notification job fetch a case by id: prepared.
+_case_by_id = PreparedModelQuery(lambda pk: Case.objects.filter(pk=pk), int)
+_contact_by_id = PreparedModelQuery(lambda pk: Contact.objects.filter(pk=pk), int)
+
+
+def case_by_id(case_id: int) -> Case | None:
+    return _case_by_id.first(case_id)
+
+
+def case_with_requester(case_id: int) -> Case:
+    """The case and its requester, whom mail about the case goes to; DoesNotExist when the
+    case is gone."""
+    case = _case_by_id.first(case_id)
+    if case is None:
+        raise Case.DoesNotExist(f"case {case_id} is gone")
+    requester = _contact_by_id.first(case.requester_id)
+    assert requester is not None  # noqa: S101 - a protected foreign key
+    case.requester = requester
+    return case

@@ -9,7 +9,8 @@ the caller's values and the ORM's own result converters.
 It refuses a queryset whose SQL changes with the values (it compiles twice with different
 placeholders and compares) or that transforms an argument (a LIKE pattern, say): such a
 queryset raises `NotPreparable` on first use, which every caller's tests exercise.
-Arguments are ints, strs or dates, never None (None changes the SQL: `IS NULL`).
+Arguments are ints, strs, dates or aware datetimes, never None (None changes the SQL:
+`IS NULL`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=models.Model)
-Kind = type[int] | type[str] | type[date]
+Kind = type[int] | type[str] | type[date] | type[datetime]
 
 
 class NotPreparable(Exception):
@@ -38,6 +40,8 @@ def _placeholder(kind: Kind, attempt: int, index: int) -> int | str | date:
         return 7_331_000_000_000 + attempt * 1_000 + index
     if kind is str:
         return f"\x1fprepared-{attempt}-{index}\x1f"
+    if kind is datetime:
+        return datetime(1111 + attempt, 1, 1 + index, 1, 2, 3, 456_789, tzinfo=UTC)
     return date(1111 + attempt, 1, 1 + index)
 
 
@@ -47,6 +51,8 @@ class _Compiled:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int], ...]  # (parameter position, argument index)
     compiler: SQLCompiler
+    # The ORM's converters per selected column, found once (the ORM finds them per query).
+    converters: dict[int, tuple[list[Any], Any]]
     adapt: tuple[Callable[[Any], Any], ...]
 
 
@@ -73,8 +79,10 @@ class PreparedQuery:
             params[position] = adapted[index]
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            fetched = cursor.fetchall()
-        rows = compiled.compiler.results_iter(results=[fetched], tuple_expected=True)
+            fetched: list[tuple[Any, ...]] = cursor.fetchall()
+        if not compiled.converters:
+            return fetched
+        rows = compiled.compiler.apply_converters(fetched, compiled.converters)
         return [tuple(row) for row in rows]
 
     def first(self, *args: Any, using: str = "default") -> tuple[Any, ...] | None:
@@ -85,8 +93,14 @@ class PreparedQuery:
         if len(args) != len(self._kinds):
             raise TypeError(f"expected {len(self._kinds)} arguments, got {len(args)}")
         for index, (value, kind) in enumerate(zip(args, self._kinds, strict=True)):
-            # bool is an int and datetime a date, but neither binds as the column expects.
-            if not isinstance(value, kind) or isinstance(value, bool | datetime):
+            # bool is an int and datetime a date, but neither binds as the column expects;
+            # a naive datetime is in no zone the database knows.
+            if (
+                not isinstance(value, kind)
+                or isinstance(value, bool)
+                or (kind is date and isinstance(value, datetime))
+                or (kind is datetime and value.tzinfo is None)
+            ):
                 raise TypeError(f"argument {index} must be {kind.__name__}, not {value!r}")
         return args
 
@@ -124,12 +138,18 @@ class PreparedQuery:
         missing = set(range(len(values))) - {index for _, index in slots}
         if missing:
             raise NotPreparable(f"arguments {sorted(missing)} do not appear as parameters")
-        return _Compiled(sql, tuple(params), tuple(slots), compiler, adapt)
+        if compiler.has_composite_fields([s[0] for s in compiler.select]):
+            raise NotPreparable("composite fields are not supported")
+        fields = [s[0] for s in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        return _Compiled(sql, tuple(params), tuple(slots), compiler, converters, adapt)
 
     @staticmethod
     def _adapter(kind: Kind, connection: Any) -> Callable[[Any], Any]:
         if kind is date:
             return connection.ops.adapt_datefield_value  # type: ignore[no-any-return]
+        if kind is datetime:
+            return connection.ops.adapt_datetimefield_value  # type: ignore[no-any-return]
         return kind
 
 
@@ -171,7 +191,7 @@ class PreparedInsert(Generic[M]):
     models count their changes by signal, see configcache).
     """
 
-    def __init__(self, model: type[M]) -> None:
+    def __init__(self, model: type[M], *, ignore_conflicts: bool = False) -> None:
         meta = model._meta
         pk = meta.pk
         if pk is None or not isinstance(pk, models.AutoField | models.BigAutoField):
@@ -181,6 +201,9 @@ class PreparedInsert(Generic[M]):
         self._fields = [f for f in meta.local_concrete_fields if f is not pk]
         if any(f.generated for f in self._fields):
             raise NotPreparable(f"{meta.label} has a generated field")
+        # As bulk_create(ignore_conflicts=True): a row that breaks a unique constraint is
+        # not written, and its object keeps no primary key.
+        self._ignore_conflicts = ignore_conflicts
         self._sql: dict[str, str] = {}
 
     def save(self, obj: M, *, using: str = "default") -> M:
@@ -189,16 +212,14 @@ class PreparedInsert(Generic[M]):
         connection = connections[using]
         # As save() does: an unsaved related object is an error, a saved one's id is copied.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-        values = []
-        for field in self._fields:
-            value = field.pre_save(obj, add=True)
-            if hasattr(value, "resolve_expression"):
-                raise NotPreparable(f"{field.name} is an expression; use save()")
-            values.append(field.get_db_prep_save(value, connection=connection))
+        values = [_db_value(field, obj, connection, add=True) for field in self._fields]
         sql = self._sql.get(using) or self._build(using)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
-            obj.pk = cursor.fetchone()[0]
+            row = cursor.fetchone()
+        if row is None:  # a conflict, ignored
+            return obj
+        obj.pk = row[0]
         obj._state.adding = False
         obj._state.db = using
         return obj
@@ -218,9 +239,76 @@ class PreparedInsert(Generic[M]):
             ):
                 raise NotPreparable(f"{field.name} needs its own placeholder")
         marks = ", ".join(["%s"] * len(self._fields))
-        sql = (
-            f"INSERT INTO {qn(self._model._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
-            f"VALUES ({marks}) RETURNING {qn(self._pk.column)}"
+        # The ORM's own words for "skip a conflicting row" on each database.
+        on_conflict = OnConflict.IGNORE if self._ignore_conflicts else None
+        insert = connection.ops.insert_statement(on_conflict=on_conflict)
+        suffix = connection.ops.on_conflict_suffix_sql(self._fields, on_conflict, None, None)
+        sql = " ".join(
+            part
+            for part in (
+                f"{insert} {qn(self._model._meta.db_table)} ({columns}) VALUES ({marks})",
+                suffix,
+                f"RETURNING {qn(self._pk.column)}",
+            )
+            if part
         )
         self._sql[using] = sql
+        return sql
+
+
+def _db_value(
+    field: models.Field[Any, Any], obj: models.Model, connection: Any, *, add: bool
+) -> Any:
+    value = field.pre_save(obj, add=add)
+    if hasattr(value, "resolve_expression"):
+        raise NotPreparable(f"{field.name} is an expression; use save()")
+    return field.get_db_prep_save(value, connection=connection)
+
+
+class PreparedUpdate(Generic[M]):
+    """`obj.save(update_fields=...)` for a hot model, each field list's UPDATE built once.
+
+    Model.save() builds its UPDATE anew each time (0.15-0.25 ms of Python on our machines,
+    against some 0.04 ms for the statement); every reply on a case, every sent mail and
+    every processed inbound mail writes one. Values go through each field's `pre_save` and
+    `get_db_prep_save` as in save(). Like save(update_fields=...), a row that is gone is an
+    error. No pre_save/post_save signals: only for models nothing listens to.
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self._model = model
+        self._fields = {f.name: f for f in model._meta.local_concrete_fields}
+        self._fields.update({f.attname: f for f in model._meta.local_concrete_fields})
+        self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def save(self, obj: M, *, update_fields: Sequence[str], using: str = "default") -> None:
+        if type(obj) is not self._model or obj._state.adding or obj.pk is None:
+            raise TypeError(f"expected a saved {self._model._meta.label}")
+        names = tuple(update_fields)
+        try:
+            fields = [self._fields[name] for name in names]
+        except KeyError as missing:
+            raise ValueError(f"{self._model._meta.label} has no field {missing}") from None
+        connection = connections[using]
+        values = [_db_value(field, obj, connection, add=False) for field in fields]
+        values.append(obj.pk)
+        sql = self._sql.get((using, names)) or self._build(using, names, fields)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            updated = cursor.rowcount
+        if updated != 1:
+            raise DatabaseError(f"{self._model._meta.label} {obj.pk} was not updated")
+
+    def _build(self, using: str, names: tuple[str, ...], fields: list[Any]) -> str:
+        connection = connections[using]
+        qn = connection.ops.quote_name
+        meta = self._model._meta
+        if meta.pk is None or any(f.primary_key or f.generated for f in fields):
+            raise NotPreparable("the primary key and generated fields are not updated so")
+        assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        sql = (
+            f"UPDATE {qn(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
+            f"WHERE {qn(meta.pk.column)} = %s"
+        )
+        self._sql[(using, names)] = sql
         return sql

@@ -25,6 +25,7 @@ from casedesk.cases.models import (
 )
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode
+from casedesk.core.prepared import PreparedModelQuery
 from casedesk.customers.entitlement import decide_intake
 from casedesk.customers.models import Contact
 from casedesk.mail import ids, routing
@@ -33,6 +34,10 @@ from casedesk.mail.models import AddressFlag, InboundMail, OutboundMail
 from casedesk.mail.parsing import ParsedAttachment, ParsedMail
 
 NO_SUBJECT = "(no subject)"
+# The message a new case opened with, for every case opened by mail.
+_first_message = PreparedModelQuery(
+    lambda case_id: Message.objects.filter(case_id=case_id).order_by("id")[:1], int
+)
 
 
 def _uploads(
@@ -268,7 +273,7 @@ def _new_case(row: InboundMail, parsed: ParsedMail, contact: Contact) -> Result:
             data={"held_request": made.pk, **answer_data(message, language, "held")},
             answer=True,
         )
-    first = made.messages.order_by("id").first()
+    first = _first_message.first(made.pk)
     data: dict[str, object] = {"cid": _cid_map(first, kept) if first else {}}
     if problems:
         data["rejected_attachments"] = problems

@@ -13,7 +13,7 @@ import logging
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -22,7 +22,12 @@ from casedesk.cases.attachments import delete_stored
 from casedesk.cases.models import Attachment, Case, HeldRequest, Message
 from casedesk.core import clock
 from casedesk.core.errors import DomainError, ErrorCode
-from casedesk.core.prepared import PreparedInsert
+from casedesk.core.prepared import (
+    PreparedInsert,
+    PreparedModelQuery,
+    PreparedQuery,
+    PreparedUpdate,
+)
 from casedesk.mail import ids, parsing
 from casedesk.mail.mimeutil import message_id_key
 from casedesk.mail.models import InboundMail, Mailbox, MessageId, OutboundMail
@@ -106,13 +111,51 @@ def do_store_inbound_mail(
     return Stored(row.pk, created=True)
 
 
-def _claimable(*, stale_after: timedelta, retry: bool) -> Q:
+def _claimable(*, stale_before: datetime, retry: bool) -> Q:
     """Rows this run may take: new, failed when retrying, or abandoned mid-way by a worker
     of an earlier version that committed its claim separately."""
-    claimable = Q(state=State.RECEIVED) | Q(
-        state=State.PROCESSING, claimed_at__lte=clock.now() - stale_after
-    )
+    claimable = Q(state=State.RECEIVED) | Q(state=State.PROCESSING, claimed_at__lte=stale_before)
     return claimable | Q(state=State.FAILED) if retry else claimable
+
+
+# Run for every mail: the row to process (when retrying, failed ones too), and the locked
+# check that it is still ours to record.
+_claimable_row = {
+    retry: PreparedModelQuery(
+        lambda pk, stale_before, retry=retry: InboundMail.objects.filter(
+            _claimable(stale_before=stale_before, retry=retry), pk=pk
+        ),
+        int,
+        datetime,
+    )
+    for retry in (False, True)
+}
+_still_claimable = {
+    retry: PreparedQuery(
+        lambda pk, stale_before, retry=retry: (
+            InboundMail.objects.select_for_update()
+            .filter(_claimable(stale_before=stale_before, retry=retry), pk=pk)
+            .values_list("attempts")
+        ),
+        int,
+        datetime,
+    )
+    for retry in (False, True)
+}
+_update_inbound = PreparedUpdate(InboundMail)
+_insert_message_id = PreparedInsert(MessageId, ignore_conflicts=True)
+_FINISHED_FIELDS = [
+    "state",
+    "outcome",
+    "processed_at",
+    "claimed_at",
+    "attempts",
+    "auto_reply_allowed",
+    "case",
+    "case_message",
+    "error",
+    "data",
+]
 
 
 def _no_auto_reply_reason(row: InboundMail, parsed: parsing.ParsedMail) -> str:
@@ -143,8 +186,9 @@ def do_process_inbound_mail(
     """
     from casedesk.mail import handling
 
-    claimable = _claimable(stale_after=stale_after, retry=retry)
-    row = InboundMail.objects.filter(claimable, pk=inbound_id).first()
+    stale_before = clock.now() - stale_after
+    claimable = _claimable(stale_before=stale_before, retry=retry)
+    row = _claimable_row[retry].first(inbound_id, stale_before)
     if row is None:
         return None
     try:
@@ -164,7 +208,7 @@ def do_process_inbound_mail(
             # in the mail itself.)
             named = parsed.attachments or "held_files" in result.data
             files = _stored_files(result) if named else []
-            if not _finish(row, parsed, result, claimable):
+            if not _finish(row, parsed, result, stale_before=stale_before, retry=retry):
                 raise _TakenByAnother
     except _TakenByAnother:
         delete_stored(files)
@@ -211,42 +255,41 @@ def _fail(row: InboundMail, error: str, claimable: Q) -> bool:
     return bool(failed)
 
 
-def _finish(row: InboundMail, parsed: parsing.ParsedMail, result: Result, claimable: Q) -> bool:
+def _finish(
+    row: InboundMail,
+    parsed: parsing.ParsedMail,
+    result: Result,
+    *,
+    stale_before: datetime,
+    retry: bool,
+) -> bool:
     """Record the outcome, unless another worker got there first (then False)."""
     from casedesk.mail import tasks
 
+    locked = _still_claimable[retry].first(row.pk, stale_before)
+    if locked is None:
+        return False
     now = clock.now()
     reason = _no_auto_reply_reason(row, parsed)
-    data = {**row.data, "no_auto_reply": reason, **result.data}
-    recorded = InboundMail.objects.filter(claimable, pk=row.pk).update(
-        state=State.PROCESSED,
-        outcome=result.outcome,
-        processed_at=now,
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-        auto_reply_allowed=not reason,
-        case=result.case,
-        case_message=result.message,
-        error="",
-        data=data,
-    )
-    if not recorded:
-        return False
+    row.state, row.outcome, row.error = State.PROCESSED, result.outcome, ""
+    row.processed_at = row.claimed_at = now
+    row.attempts = locked[0] + 1
+    row.auto_reply_allowed = not reason
+    row.case, row.case_message = result.case, result.message
+    row.data = {**row.data, "no_auto_reply": reason, **result.data}
+    _update_inbound.save(row, update_fields=_FINISHED_FIELDS)
     if result.case is not None and parsed.message_id:
         # The sender's Message-ID threads their later replies; a provider that reuses one
         # keeps the first case it named.
-        MessageId.objects.bulk_create(
-            [
-                MessageId(
-                    key=message_id_key(parsed.message_id),
-                    value=parsed.message_id[:250],
-                    case=result.case,
-                    message=result.message,
-                    direction=MessageId.Direction.IN,
-                    created_at=now,
-                )
-            ],
-            ignore_conflicts=True,
+        _insert_message_id.save(
+            MessageId(
+                key=message_id_key(parsed.message_id),
+                value=parsed.message_id[:250],
+                case=result.case,
+                message=result.message,
+                direction=MessageId.Direction.IN,
+                created_at=now,
+            )
         )
     if result.answer:
         transaction.on_commit(lambda: tasks.send_inbound_answer(row.pk), robust=True)

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import astuple, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import translation
 
 from casedesk.cases.models import Case, Message
 from casedesk.core import clock
-from casedesk.core.prepared import PreparedInsert, PreparedQuery
+from casedesk.core.prepared import PreparedInsert, PreparedQuery, PreparedUpdate
 from casedesk.mail import ids
 from casedesk.mail.mimeutil import message_id_key
 from casedesk.mail.models import AddressFlag, MessageId, OutboundMail
@@ -68,22 +69,33 @@ def case_subject(case: Case, subject: str, language: str) -> str:
     return f"{tag} {subject}"
 
 
+# Read for every mail we send about a case: prepared (see core.prepared).
+_latest_ids = PreparedQuery(
+    lambda case_id: (
+        MessageId.objects.filter(case_id=case_id)
+        .order_by("-created_at", "-id")
+        .values_list("value", "direction")[:REFERENCES_KEPT]
+    ),
+    int,
+)
+_latest_received_id = PreparedQuery(
+    lambda case_id: (
+        MessageId.objects.filter(case_id=case_id, direction=MessageId.Direction.IN)
+        .order_by("-created_at", "-id")
+        .values_list("value")[:1]
+    ),
+    int,
+)
+
+
 def thread_ids(case: Case) -> tuple[list[str], str]:
     """The case's root id then the latest ids we sent or received about it (oldest first),
     and the last one received, which a new mail answers."""
-    latest = list(
-        MessageId.objects.filter(case=case)
-        .order_by("-created_at", "-id")
-        .values_list("value", "direction")[:REFERENCES_KEPT]
-    )
+    latest = _latest_ids.rows(case.pk)
     received = next((v for v, d in latest if d == MessageId.Direction.IN), "")
     if not received and len(latest) == REFERENCES_KEPT:
-        received = (
-            MessageId.objects.filter(case=case, direction=MessageId.Direction.IN)
-            .order_by("-created_at", "-id")
-            .values_list("value", flat=True)
-            .first()
-        ) or ""
+        found = _latest_received_id.first(case.pk)
+        received = found[0] if found else ""
     root = ids.make_message_id(case.pk, root=True)
     return [root, *(v for v, _d in reversed(latest))], received
 
@@ -92,6 +104,26 @@ _permanent_flag = PreparedQuery(
     lambda email: AddressFlag.objects.filter(email=email, permanent=True).values_list(
         "last_status"
     )[:1],
+    str,
+)
+# How many answers went to an address since a time, not counting one key (a job that runs
+# again must not count its own mail); no row when there were none.
+_answers_since = PreparedQuery(
+    lambda address, since, exclude_key: (
+        OutboundMail.objects.filter(
+            answers_mail=True,
+            to_address=address,
+            created_at__gte=since,
+            state__in=[OutboundMail.State.SENT, OutboundMail.State.PENDING],
+        )
+        .exclude(key=exclude_key)
+        .order_by()
+        .values("to_address")
+        .annotate(count=Count("pk"))
+        .values_list("count")
+    ),
+    str,
+    datetime,
     str,
 )
 
@@ -142,16 +174,8 @@ def suppression_reason(
     if not answering:
         return None
     limit = int(settings.CASEDESK_MAIL_AUTO_REPLIES_PER_HOUR)
-    recent = (
-        OutboundMail.objects.filter(
-            answers_mail=True,
-            to_address=address.lower(),
-            created_at__gte=clock.now() - timedelta(hours=1),
-            state__in=[OutboundMail.State.SENT, OutboundMail.State.PENDING],
-        )
-        .exclude(key=exclude_key)
-        .count()
-    )
+    counted = _answers_since.first(address.lower(), clock.now() - timedelta(hours=1), exclude_key)
+    recent = counted[0] if counted else 0
     if recent >= limit:
         return Refusal(Suppression.RATE_LIMIT, str(recent))
     return None
@@ -243,10 +267,13 @@ def build(mail: CaseMail, record: OutboundMail) -> EmailMultiAlternatives:
     return message
 
 
+_update_outbound = PreparedUpdate(OutboundMail)
+
+
 def _mark(record: OutboundMail, **fields: object) -> None:
     for name, value in fields.items():
         setattr(record, name, value)
-    record.save(update_fields=list(fields))
+    _update_outbound.save(record, update_fields=list(fields))
 
 
 def deliver(mail: CaseMail) -> OutboundMail:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from casedesk.accounts.models import User
 from casedesk.cases.access import contact_on_case
 from casedesk.cases.models import Case, HeldRequest
+from casedesk.cases.queries import case_by_id
 from casedesk.core import clock
 from casedesk.core.prepared import PreparedModelQuery, PreparedQuery
 from casedesk.customers.entitlement import first_covered_product
@@ -83,7 +84,6 @@ def _candidates(parsed: ParsedMail, recipients: Sequence[str]) -> Iterator[tuple
 _case_of_message_id = PreparedQuery(
     lambda key: MessageId.objects.filter(key=key).values_list("case_id")[:1], str
 )
-_case_by_id = PreparedModelQuery(lambda pk: Case.objects.filter(pk=pk), int)
 _case_by_number = PreparedModelQuery(lambda number: Case.objects.filter(number=number), str)
 # Asked for nearly every new mail from a contact (is it a follow-up of a waiting request?).
 _waiting_requests = PreparedModelQuery(
@@ -106,7 +106,7 @@ def find_case(
         if ref in tried:
             continue
         tried.add(ref)
-        case = _case_by_id.first(ref) if isinstance(ref, int) else _case_by_number.first(ref)
+        case = case_by_id(ref) if isinstance(ref, int) else _case_by_number.first(ref)
         if case is not None and allowed_on(case, sender, via):
             return case, via
     return None, ""

@@ -24,14 +24,11 @@ def calendar_for_contract(contract: Contract | None) -> bt.Calendar | None:
     return business_calendar(policy.calendar) if policy is not None else None
 
 
-def targets_for_contract(
-    contract: Contract | None, severity: int, channel: str
-) -> dict[str, SLATarget]:
-    """The targets for a severity and intake channel under the contract's policy, or the
-    default policy's, with each target's policy and calendar: per metric the channel's own
+def targets_for_policy(policy_id: int | None, severity: int, channel: str) -> dict[str, SLATarget]:
+    """The targets for a severity and intake channel under a contract's policy (None: the
+    default policy), with each target's policy and calendar: per metric the channel's own
     target if the policy has one, else its target for every channel. Shared between
     callers: read, never change."""
-    policy_id = contract.sla_policy_id if contract is not None else None
     return configcache.cached(
         ("sla-targets", policy_id, severity, channel),
         lambda: _load_targets(policy_id, severity, channel),

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from casedesk.cases.models import NO_DUE_TIME, Case, Status
+from casedesk.core.prepared import PreparedModelQuery, PreparedQuery, PreparedUpdate
+from casedesk.customers.models import Contract
 from casedesk.sla import businesstime as bt
 from casedesk.sla.calendars import business_calendar, round_the_clock
-from casedesk.sla.models import Metric, SLATarget, SLATimer
-from casedesk.sla.policies import targets_for_contract
+from casedesk.sla.models import Calendar, Metric, SLATarget, SLATimer
+from casedesk.sla.policies import targets_for_policy
 
 PAUSED_STATUSES = frozenset({Status.WAITING_ON_CUSTOMER, Status.SOLUTION_PROPOSED})
 R = SLATimer.State
@@ -102,34 +104,57 @@ def _apply_target(timer: SLATimer, target: SLATarget) -> None:
     timer.warning_percent = policy.warning_percent
 
 
+# Every reply and status change reads and writes a case's clocks: prepared (see
+# core.prepared). A case's clocks share one or two calendars, read once per call.
+_timers_of = PreparedModelQuery(
+    lambda case_id: SLATimer.objects.select_for_update().filter(case_id=case_id), int
+)
+_calendar = PreparedModelQuery(lambda pk: Calendar.objects.filter(pk=pk), int)
+_running_due = PreparedQuery(
+    lambda case_id: SLATimer.objects.filter(case_id=case_id, state=R.RUNNING).values_list("due_at"),
+    int,
+)
+_contract_policy = PreparedQuery(
+    lambda pk: Contract.objects.filter(pk=pk).values_list("sla_policy_id"), int
+)
+_update_timer = PreparedUpdate(SLATimer)
+
+
 def _timers(case: Case, metrics: Iterable[str] | None = None) -> list[SLATimer]:
-    qs = SLATimer.objects.select_for_update().filter(case=case).select_related("calendar")
-    if metrics is not None:
-        qs = qs.filter(metric__in=list(metrics))
-    return list(qs)
+    wanted = None if metrics is None else set(metrics)
+    timers = [t for t in _timers_of.all(case.pk) if wanted is None or t.metric in wanted]
+    calendars: dict[int, Calendar] = {}
+    for timer in timers:
+        if timer.calendar_id not in calendars:
+            found = _calendar.first(timer.calendar_id)
+            assert found is not None  # noqa: S101 - a protected foreign key
+            calendars[timer.calendar_id] = found
+        timer.calendar = calendars[timer.calendar_id]
+    return timers
 
 
 def _save(timers: Iterable[SLATimer]) -> None:
     for timer in timers:
-        timer.save(update_fields=TIMER_FIELDS)
+        _update_timer.save(timer, update_fields=TIMER_FIELDS)
 
 
 def refresh_case_due(case: Case) -> None:
     """The queue sorts by the nearest running due time; the caller saves the case."""
-    due = [
-        d
-        for d in SLATimer.objects.filter(case=case, state=R.RUNNING).values_list(
-            "due_at", flat=True
-        )
-        if d is not None
-    ]
+    due = [d for (d,) in _running_due.rows(case.pk) if d is not None]
     case.queue_due_at = min(due) if due else NO_DUE_TIME
 
 
 def _targets(case: Case) -> dict[str, SLATarget]:
     # The channel the case came in by, for its whole life: a later reply by e-mail does not
     # move a portal case onto the e-mail targets.
-    return targets_for_contract(case.contract, case.severity, case.channel)
+    policy_id = None
+    if case.contract_id is not None:
+        if Case.contract.is_cached(case) and case.contract is not None:
+            policy_id = case.contract.sla_policy_id
+        else:
+            found = _contract_policy.first(case.contract_id)
+            policy_id = found[0] if found else None
+    return targets_for_policy(policy_id, case.severity, case.channel)
 
 
 def _start(case: Case, target: SLATarget, at: datetime) -> SLATimer:

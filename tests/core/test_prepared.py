@@ -186,3 +186,127 @@ def test_an_insert_refuses_what_save_would_refuse(contact_a: Any, product: Any) 
         inbound.save(mail())
     with pytest.raises(NotPreparable):
         PreparedInsert(factories.Contact)  # its phone_key is a generated column
+
+
+_created_since = PreparedQuery(
+    lambda organization_id, since: (
+        Case.objects.filter(organization_id=organization_id, created_at__gte=since)
+        .order_by("id")
+        .values_list("id", "created_at")
+    ),
+    int,
+    datetime,
+)
+
+
+@pytest.mark.django_db
+def test_datetimes_bind_as_the_orm_binds_them(contact_a: Any, product: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    made = [factories.make_case(contact_a, product) for _ in range(3)]
+    moments = [datetime(2026, 3, 1, 9, 0, i, 123_000 * i, tzinfo=UTC) for i in range(3)]
+    for case, moment in zip(made, moments, strict=True):
+        Case.objects.filter(pk=case.pk).update(created_at=moment)
+    oslo = ZoneInfo("Europe/Oslo")
+    # The same instant in another zone, one microsecond either side of a row, and none.
+    for since in (
+        moments[1].astimezone(oslo),
+        moments[1] + timedelta(microseconds=1),
+        moments[1] - timedelta(microseconds=1),
+        datetime(2030, 1, 1, tzinfo=UTC),
+    ):
+        expected = list(
+            Case.objects.filter(organization_id=contact_a.organization_id, created_at__gte=since)
+            .order_by("id")
+            .values_list("id", "created_at")
+        )
+        assert _created_since.rows(contact_a.organization_id, since) == expected
+    assert len(_created_since.rows(contact_a.organization_id, moments[1])) == 2
+
+
+@pytest.mark.django_db
+def test_a_naive_datetime_or_a_date_is_refused_for_a_datetime() -> None:
+    with pytest.raises(TypeError):
+        _created_since.rows(1, datetime(2026, 3, 1, 9, 0))  # noqa: DTZ001 - the point
+    with pytest.raises(TypeError):
+        _created_since.rows(1, date(2026, 3, 1))
+
+
+@pytest.mark.django_db
+def test_an_insert_can_skip_a_conflicting_row(contact_a: Any, product: Any) -> None:
+    from casedesk.core.prepared import PreparedInsert
+    from casedesk.mail.models import MessageId
+
+    case = factories.make_case(contact_a, product)
+    insert = PreparedInsert(MessageId, ignore_conflicts=True)
+
+    def message_id(value: str) -> MessageId:
+        return MessageId(
+            key="same-key", value=value, case=case, direction="in", created_at=datetime.now(UTC)
+        )
+
+    first = insert.save(message_id("first@example.test"))
+    assert first.pk is not None
+    assert not first._state.adding
+    second = insert.save(message_id("second@example.test"))
+    assert second.pk is None  # as bulk_create(ignore_conflicts=True) leaves it
+    assert second._state.adding
+    assert list(MessageId.objects.filter(key="same-key").values_list("value", flat=True)) == [
+        "first@example.test"
+    ]
+
+
+@pytest.mark.django_db
+def test_an_update_writes_what_save_writes(contact_a: Any, product: Any) -> None:
+    from casedesk.core.prepared import PreparedUpdate
+    from casedesk.mail.models import InboundMail
+
+    update = PreparedUpdate(InboundMail)
+    when = datetime(2026, 3, 9, 8, 15, 30, 123456, tzinfo=UTC)
+    case = factories.make_case(contact_a, product)
+
+    def mail(key: str) -> InboundMail:
+        return InboundMail.objects.create(
+            source="pipe", dedup_key=key, raw=b"x", size=1, received_at=when
+        )
+
+    def change(row: InboundMail) -> None:
+        # JSON with non-ASCII text, a foreign key set by object, a datetime, a boolean.
+        row.state, row.attempts, row.auto_reply_allowed = "processed", 3, False
+        row.case, row.processed_at = case, when + timedelta(seconds=1)
+        row.data = {"why": "Ærlig talt – ja", "n": [1, None]}
+
+    fields = ["state", "attempts", "auto_reply_allowed", "case", "processed_at", "data"]
+    by_orm, prepared = mail("a"), mail("b")
+    change(by_orm)
+    by_orm.save(update_fields=fields)
+    change(prepared)
+    prepared.subject = "not written: not among the fields"
+    update.save(prepared, update_fields=fields)
+    written = _row(InboundMail, prepared.pk)
+    expected = _row(InboundMail, by_orm.pk)
+    assert {k: v for k, v in written.items() if k != "dedup_key"} == {
+        k: v for k, v in expected.items() if k != "dedup_key"
+    }
+    assert written["subject"] == ""
+    assert written["data"] == {"why": "Ærlig talt – ja", "n": [1, None]}
+
+
+@pytest.mark.django_db
+def test_an_update_refuses_what_save_would_refuse(contact_a: Any, product: Any) -> None:
+    from django.db import DatabaseError
+
+    from casedesk.core.prepared import PreparedUpdate
+
+    update = PreparedUpdate(Case)
+    case = factories.make_case(contact_a, product)
+    with pytest.raises(TypeError):
+        update.save(Case(number="unsaved"), update_fields=["subject"])
+    with pytest.raises(ValueError, match="no field"):
+        update.save(case, update_fields=["no_such_field"])
+    with pytest.raises(NotPreparable):
+        update.save(case, update_fields=["id"])
+    gone = Case.objects.get(pk=case.pk)
+    Case.objects.filter(pk=case.pk).delete()
+    with pytest.raises(DatabaseError):
+        update.save(gone, update_fields=["subject"])

@@ -16,7 +16,7 @@ from casedesk.cases import actions
 from casedesk.cases.models import Case, Category, Channel, Contact, Product
 from casedesk.sla import actions as sla_actions
 from casedesk.sla.models import SLAPolicy, SLATarget, SLATimer
-from casedesk.sla.policies import targets_for_contract
+from casedesk.sla.policies import targets_for_policy
 from tests.api.conftest import Api, token_for
 from tests.factories import oslo
 
@@ -109,7 +109,7 @@ def test_cached_targets_cost_no_query_per_case_for_any_channel(
         counts[channel] = len(opened)
     assert counts[Channel.EMAIL] == counts[Channel.PORTAL]
     with CaptureQueriesContext(connection) as read:
-        targets = targets_for_contract(None, 2, Channel.EMAIL)
+        targets = targets_for_policy(None, 2, Channel.EMAIL)
     assert [q["sql"] for q in read] == ["SELECT number FROM core_configversion WHERE id = 1"]
     assert targets["first_response"].channel == "email"
     assert targets["resolution"].channel == ""

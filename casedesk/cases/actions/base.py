@@ -19,14 +19,22 @@ from casedesk.cases.models import (
 )
 from casedesk.core import clock
 from casedesk.core.errors import NotFound, PermissionDenied
-from casedesk.core.prepared import PreparedInsert, PreparedQuery
+from casedesk.core.prepared import (
+    PreparedInsert,
+    PreparedModelQuery,
+    PreparedQuery,
+    PreparedUpdate,
+)
 from casedesk.customers.access import contact_for_user
 from casedesk.customers.models import Contact
 from casedesk.sla import timers
 
-# The rows every new case and message writes; see PreparedInsert.
+# The rows every new case and message writes, and the case row every reply and status
+# change rewrites; see PreparedInsert and PreparedUpdate.
 insert_case = PreparedInsert(Case)
 insert_message = PreparedInsert(Message)
+update_case = PreparedUpdate(Case)
+_locked_case = PreparedModelQuery(lambda pk: Case.objects.select_for_update().filter(pk=pk), int)
 
 # A customer writing on a case that waits for them, or that they thought was solved,
 # puts it back in the agents' hands.
@@ -59,7 +67,11 @@ def check_actor_on_case(actor: User, case: Case) -> Contact | None:
 
 
 def lock_case(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
+    """The case as it is now, locked until the transaction ends."""
+    locked = _locked_case.first(case.pk)
+    if locked is None:
+        raise Case.DoesNotExist(f"case {case.pk} is gone")
+    return locked
 
 
 def validate_uploads(uploads: Sequence[Upload]) -> list[tuple[Upload, str, str]]:

@@ -15,6 +15,7 @@ from casedesk.cases.actions.base import (
     lock_case,
     require_agent,
     set_status,
+    update_case,
 )
 from casedesk.cases.events import record_case_event
 from casedesk.cases.models import (
@@ -46,7 +47,7 @@ def do_change_case_status(
         )
         set_status(case, status, actor=actor, on_behalf_of_customer=on_behalf_of_customer)
         case.updated_at = clock.now()
-        case.save(update_fields=STATUS_FIELDS)
+        update_case.save(case, update_fields=STATUS_FIELDS)
         closed_it = status == Status.CLOSED
         transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
     return case
@@ -177,7 +178,7 @@ def do_close_case_automatically(*, case_id: int, reason: str, now: datetime) -> 
             return False
         set_status(case, Status.CLOSED, actor=None, reason=reason)
         case.updated_at = clock.now()
-        case.save(update_fields=STATUS_FIELDS)
+        update_case.save(case, update_fields=STATUS_FIELDS)
         transaction.on_commit(lambda: tasks.send_auto_closed_notice(case_id))
         transaction.on_commit(lambda: emit_case_changed(case, closed_it=True))
     return True
@@ -212,7 +213,7 @@ def do_change_case_status_by_link(*, case_id: int, contact_id: int, status: str)
                 case=case, actor=actor, kind="still_a_problem", data={"via": "reminder_link"}
             )
         case.updated_at = clock.now()
-        case.save(update_fields=STATUS_FIELDS)
+        update_case.save(case, update_fields=STATUS_FIELDS)
         closed_it = status == Status.CLOSED
         transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
     return case

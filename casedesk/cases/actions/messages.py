@@ -18,6 +18,7 @@ from casedesk.cases.actions.base import (
     insert_message,
     lock_case,
     set_status,
+    update_case,
     validate_uploads,
 )
 from casedesk.cases.attachments import Upload, delete_stored
@@ -107,7 +108,7 @@ def do_add_message(
             elif kind == Message.Kind.REPLY:
                 timers.on_agent_reply(case=case, at=now)
             case.updated_at = now
-            case.save(update_fields=STATUS_FIELDS)
+            update_case.save(case, update_fields=STATUS_FIELDS)
             if kind == Message.Kind.REPLY and contact is None:
                 transaction.on_commit(
                     lambda: tasks.send_reply_notification(message.pk), robust=True
