@@ -128,7 +128,10 @@ def _databases() -> dict[str, Any]:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA wal_autocheckpoint=10000;"
+                ),
             },
             # A file, not the shared in-memory database, so threads in tests see real locking.
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
