@@ -23,7 +23,8 @@ from casedesk.cases.models import (
     Severity,
     Status,
 )
-from casedesk.cases.queries import timer_rows
+from casedesk.cases.queries import TIMER_ROW_FIELDS, timer_rows
+from casedesk.sla.models import SLATimer
 
 CaseSort = Literal["-updated_at", "queue", "rank"]
 # The ways a case comes in (models.INTAKE_CHANNELS), not "desk", where agents only answer:
@@ -304,19 +305,27 @@ def _agent_fields(row: CaseRow, timers: list[dict[str, Any]]) -> dict[str, Any]:
         else None,
         "due_at": None if row["queue_due_at"] == NO_DUE_TIME else row["queue_due_at"],
         "accepted_for": row["accepted_for"],
-        "sla": [
-            {
-                "metric": t["metric"],
-                "state": t["state"],
-                "due_at": t["due_at"],
-                # As SLATimer.breached: breached in the clock's current cycle.
-                "breached": t["breached_cycle"] == t["cycle"],
-                "met_at": t["met_at"],
-                "target_channel": t["target_channel"] or None,
-            }
-            for t in timers
-        ],
+        "sla": [_timer_fields(t) for t in timers],
     }
+
+
+def _timer_fields(t: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "metric": t["metric"],
+        "state": t["state"],
+        "due_at": t["due_at"],
+        # As SLATimer.breached: breached in the clock's current cycle.
+        "breached": t["breached_cycle"] == t["cycle"],
+        "met_at": t["met_at"],
+        "target_channel": t["target_channel"] or None,
+    }
+
+
+def sla_timer_out(timer: SLATimer) -> SlaTimerOut:
+    """One clock as the API shows it in a case's `sla` list (webhooks send the same)."""
+    return SlaTimerOut.model_validate(
+        _timer_fields({name: getattr(timer, name) for name in TIMER_ROW_FIELDS})
+    )
 
 
 # A whole page is validated in one call: one per case and nested object costs more than

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from casedesk.api.schemas import utc_text
 from casedesk.cases.models import Case, Message
-from casedesk.cases.schemas import case_out, message_out
+from casedesk.cases.schemas import case_out, message_out, sla_timer_out
 from casedesk.sla.models import SLATimer
 
 
@@ -26,9 +25,6 @@ def message_payload(message: Message) -> dict[str, Any]:
 def sla_payload(timer: SLATimer) -> dict[str, Any]:
     return {
         "case": case_out(timer.case, agent=True).model_dump(mode="json"),
-        "sla": {
-            "metric": timer.metric,
-            "due_at": utc_text(timer.due_at) if timer.due_at else None,
-            "cycle": timer.cycle,
-        },
+        # The clock as in the case's `sla` list, and which of its cycles this event is about.
+        "sla": {**sla_timer_out(timer).model_dump(mode="json"), "cycle": timer.cycle},
     }

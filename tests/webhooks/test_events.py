@@ -164,6 +164,44 @@ def test_sla_events_carry_the_clock(
     assert utc.fullmatch(event["data"]["sla"]["due_at"]), event["data"]["sla"]
     assert utc.fullmatch(event["data"]["case"]["created_at"]), event["data"]["case"]
     assert utc.fullmatch(event["created_at"]), event
+    # The same representation as the clock in the case's own `sla` list, plus its cycle.
+    [listed] = [t for t in event["data"]["case"]["sla"] if t["metric"] == "first_response"]
+    assert event["data"]["sla"] == {**listed, "cycle": timer.cycle}
+
+
+def test_sla_events_say_which_channels_target_the_clock_follows(
+    receiver: Receiver,
+    endpoint: Endpoint,
+    sla: Any,
+    policy: Any,
+    contact_a: Any,
+    product: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from casedesk.sla.models import SLATarget
+    from casedesk.webhooks.actions import emit_sla_event
+
+    SLATarget.objects.create(
+        policy=policy, severity=2, metric="first_response", channel="email", minutes=8 * 60
+    )
+    by_email = actions.do_create_case(
+        actor=None,
+        requester=contact_a,
+        product=product,
+        subject="Printing fails",
+        description="Every time.",
+        category="problem",
+        severity=2,
+        channel="email",
+    )
+    receiver.requests.clear()
+    timers = {t.metric: t for t in by_email.sla_timers.all()}
+    with django_capture_on_commit_callbacks(execute=True):
+        emit_sla_event("sla.warning", timers["first_response"])
+        emit_sla_event("sla.warning", timers["resolution"])
+    sent = {e["data"]["sla"]["metric"]: e["data"]["sla"] for e in _events(receiver)}
+    assert sent["first_response"]["target_channel"] == "email"
+    assert sent["resolution"]["target_channel"] is None
 
 
 def test_sla_scan_sends_warning_and_breach_once(
