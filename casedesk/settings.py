@@ -258,6 +258,8 @@ else:
 CASEDESK_API_RATE_WINDOW = int(os.environ.get("CASEDESK_API_RATE_WINDOW", "60"))
 CASEDESK_API_RATE_LIMIT = int(os.environ.get("CASEDESK_API_RATE_LIMIT", "600"))
 CASEDESK_API_SERVICE_RATE_LIMIT = int(os.environ.get("CASEDESK_API_SERVICE_RATE_LIMIT", "6000"))
+# Without Redis on SQLite, the counters live in a file of their own (see api/ratelimit.py).
+CASEDESK_API_RATE_COUNTS_FILE = DATA_DIR / "ratecounts.sqlite3"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

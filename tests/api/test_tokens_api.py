@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from casedesk.api import ratelimit
 from casedesk.api.actions import do_create_api_token, do_revoke_api_token
 from casedesk.api.models import ApiToken, RateCount
+from casedesk.api.ratelimit import CountsFile, kept_windows
 from casedesk.core.errors import DomainError, PermissionDenied
 from tests.api.conftest import Api, assert_error, token_for
 from tests.services import need, reachable
@@ -100,10 +107,14 @@ def test_token_rules(agent: Any, contact_a: Any) -> None:
         do_revoke_api_token(actor=contact_a.user, token=mine)
 
 
+def _token(plaintext: str) -> ApiToken:
+    return ApiToken.objects.get(token_hash=hashlib.sha256(plaintext.encode()).hexdigest())
+
+
 def test_rate_limit_gives_429_with_retry_after(agent: Any, settings: Any) -> None:
     settings.CASEDESK_API_RATE_LIMIT = 3
-    api = Api(Client(), token_for(agent))
-    other = Api(Client(), token_for(agent))
+    plaintext, other_plaintext = token_for(agent), token_for(agent)
+    api, other = Api(Client(), plaintext), Api(Client(), other_plaintext)
     for _ in range(3):
         assert api.get("/me").status_code == 200
     response = api.get("/me")
@@ -112,21 +123,64 @@ def test_rate_limit_gives_429_with_retry_after(agent: Any, settings: Any) -> Non
     assert error["details"]["limit"] == 3
     # The limit is per token.
     assert other.get("/me").status_code == 200
-    # One counter row per token and window, in the database when there is no Redis.
-    assert sorted(RateCount.objects.values_list("count", flat=True)) == [1, 4]
+    # One counter per token and window, kept by us when there is no Redis.
+    assert [count for _, count in kept_windows(_token(plaintext))] == [4]
+    assert [count for _, count in kept_windows(_token(other_plaintext))] == [1]
 
 
-def test_rate_counts_of_past_windows_are_forgotten(agent: Any, settings: Any) -> None:
+def test_rate_counts_of_past_windows_are_forgotten(
+    agent: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings.CASEDESK_API_RATE_WINDOW = 1
-    api = Api(Client(), token_for(agent))
+    plaintext = token_for(agent)
+    api = Api(Client(), plaintext)
     assert api.get("/me").status_code == 200
-    first = RateCount.objects.get().bucket
-    RateCount.objects.update(bucket=first - 5)  # as if the token was used a while ago
-    assert api.get("/me").status_code == 200
-    (bucket, count), *older = RateCount.objects.values_list("bucket", "count")
-    assert not older
-    assert bucket >= first
+    [(first, count)] = kept_windows(_token(plaintext))
     assert count == 1
+    later = time.time() + 5  # five windows on
+    monkeypatch.setattr(ratelimit.time, "time", lambda: later)
+    assert api.get("/me").status_code == 200
+    assert kept_windows(_token(plaintext)) == [(first + 5, 1)]
+
+
+def test_on_sqlite_counting_a_request_writes_no_row_in_the_main_database(agent: Any) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL counts in its unlogged table")
+    api = Api(Client(), token_for(agent, "read"))
+    api.get("/me")  # marks the token used (a write, once a minute)
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get("/me").status_code == 200
+    assert [q["sql"] for q in captured if not q["sql"].startswith("SELECT")] == []
+    assert not RateCount.objects.exists()
+
+
+def test_the_counts_file_counts_every_request_of_concurrent_writers(tmp_path: Path) -> None:
+    # One CountsFile per process, a connection per thread: as gunicorn's workers use it.
+    files = [CountsFile(tmp_path / "counts.sqlite3") for _ in range(3)]
+
+    def hammer(counts: CountsFile) -> list[int]:
+        return [counts.count("token", 7) for _ in range(200)]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        seen = [n for ns in pool.map(hammer, files * 2) for n in ns]
+    # Every request got its own number: none lost, none counted twice.
+    assert sorted(seen) == list(range(1, 1201))
+    assert files[0].windows("token") == [(7, 1200)]
+
+
+def test_a_count_waits_for_another_writer_and_then_counts(tmp_path: Path) -> None:
+    counts = CountsFile(tmp_path / "counts.sqlite3")
+    assert counts.count("token", 7) == 1
+    other = sqlite3.connect(tmp_path / "counts.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock a while
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiting = pool.submit(counts.count, "token", 7)
+        time.sleep(0.2)
+        assert not waiting.done()
+        other.execute("COMMIT")
+        assert waiting.result(timeout=5) == 2
 
 
 @pytest.mark.redis
@@ -141,9 +195,11 @@ def test_rate_limit_counts_in_redis_when_configured(agent: Any, settings: Any) -
         }
     }
     settings.CASEDESK_API_RATE_LIMIT = 2
-    api = Api(Client(), token_for(agent))
+    plaintext = token_for(agent)
+    api = Api(Client(), plaintext)
     assert [api.get("/me").status_code for _ in range(3)] == [200, 200, 429]
     assert not RateCount.objects.exists()
+    assert kept_windows(_token(plaintext)) == []
 
 
 def test_service_tokens_get_their_own_limit(agent: Any, settings: Any) -> None:
