@@ -26,6 +26,8 @@ from django.db.models import QuerySet
 from django.db.models.constants import OnConflict
 from django.db.models.sql.compiler import SQLCompiler
 
+from casedesk.core.dbvalues import SLOW, FieldWriter
+
 M = TypeVar("M", bound=models.Model)
 Kind = type[int] | type[str] | type[date] | type[datetime]
 
@@ -205,6 +207,7 @@ class PreparedInsert(Generic[M]):
         # not written, and its object keeps no primary key.
         self._ignore_conflicts = ignore_conflicts
         self._sql: dict[str, str] = {}
+        self._writers: dict[str, list[FieldWriter]] = {}
 
     def save(self, obj: M, *, using: str = "default") -> M:
         if type(obj) is not self._model or not obj._state.adding:
@@ -212,7 +215,10 @@ class PreparedInsert(Generic[M]):
         connection = connections[using]
         # As save() does: an unsaved related object is an error, a saved one's id is copied.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-        values = [_db_value(field, obj, connection, add=True) for field in self._fields]
+        writers = self._writers.get(using) or self._writers.setdefault(
+            using, [FieldWriter(field, connection) for field in self._fields]
+        )
+        values = _db_values(writers, obj, connection, add=True)
         sql = self._sql.get(using) or self._build(using)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
@@ -256,6 +262,16 @@ class PreparedInsert(Generic[M]):
         return sql
 
 
+def _db_values(
+    writers: Sequence[FieldWriter], obj: models.Model, connection: Any, *, add: bool
+) -> list[Any]:
+    values = [writer.value(obj) for writer in writers]
+    for index, value in enumerate(values):
+        if value is SLOW:
+            values[index] = _db_value(writers[index].field, obj, connection, add=add)
+    return values
+
+
 def _db_value(
     field: models.Field[Any, Any], obj: models.Model, connection: Any, *, add: bool
 ) -> Any:
@@ -280,26 +296,34 @@ class PreparedUpdate(Generic[M]):
         self._fields = {f.name: f for f in model._meta.local_concrete_fields}
         self._fields.update({f.attname: f for f in model._meta.local_concrete_fields})
         self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._writers: dict[tuple[str, tuple[str, ...]], list[FieldWriter]] = {}
 
     def save(self, obj: M, *, update_fields: Sequence[str], using: str = "default") -> None:
         if type(obj) is not self._model or obj._state.adding or obj.pk is None:
             raise TypeError(f"expected a saved {self._model._meta.label}")
         names = tuple(update_fields)
-        try:
-            fields = [self._fields[name] for name in names]
-        except KeyError as missing:
-            raise ValueError(f"{self._model._meta.label} has no field {missing}") from None
         connection = connections[using]
-        values = [_db_value(field, obj, connection, add=False) for field in fields]
+        writers = self._writers.get((using, names)) or self._plan(using, names)
+        values = _db_values(writers, obj, connection, add=False)
         values.append(obj.pk)
-        sql = self._sql.get((using, names)) or self._build(using, names, fields)
+        sql = self._sql.get((using, names)) or self._build(using, names, writers)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             updated = cursor.rowcount
         if updated != 1:
             raise DatabaseError(f"{self._model._meta.label} {obj.pk} was not updated")
 
-    def _build(self, using: str, names: tuple[str, ...], fields: list[Any]) -> str:
+    def _plan(self, using: str, names: tuple[str, ...]) -> list[FieldWriter]:
+        try:
+            fields = [self._fields[name] for name in names]
+        except KeyError as missing:
+            raise ValueError(f"{self._model._meta.label} has no field {missing}") from None
+        writers = [FieldWriter(field, connections[using]) for field in fields]
+        self._writers[(using, names)] = writers
+        return writers
+
+    def _build(self, using: str, names: tuple[str, ...], writers: list[FieldWriter]) -> str:
+        fields = [writer.field for writer in writers]
         connection = connections[using]
         qn = connection.ops.quote_name
         meta = self._model._meta
