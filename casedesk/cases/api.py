@@ -179,7 +179,10 @@ def create_case(
     user = api_user(request)
     data = for_role(user, payload, agent=AgentCaseIn, contact=ContactCaseIn)
     if idempotency_key is None:
-        return Reply(*_open_case(user, data))
+        # Encoded here as a replayed answer is: the case is a validated model already, which
+        # ninja would validate once more against the union of the 201 and 202 schemas.
+        status, body = encoded(*_open_case(user, data))
+        return json_response(body, status=status)
     answer = do_answer_once(
         owner=user,
         key=idempotency_key,
