@@ -9,7 +9,9 @@ keep-alive clients (threads) on loopback only:
     create-case as a fraction of the ceiling (aim: >= 50 %);
   * p50/p95 of the agent queue listing and of a contact's case list, next to the bare
     single-row SELECT (aim: list p95 within 3x of it);
-  * the plans of the list queries (aim: no list query scans the whole cases table).
+  * the plans of the list queries (aim: no list query scans the whole cases table);
+  * the bare SELECT again while six other clients open cases (no aim: reads must not queue
+    behind writes; compare with the bare SELECT alone).
 
 Data: a seeded generator makes N cases over N/1000 organizations (one contact each; the
 benchmark's contact has about 1,000 cases), 80 % closed. The data set is kept per size and
@@ -53,6 +55,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 BENCH_YEAR = "2019"  # seeded case numbers; cases made during the run get this year's
+WRITERS = 6  # clients opening cases while one reads
+READ_SECONDS = 5.0
+BESIDE = f"bare SELECT, {WRITERS} writing"
 Request = tuple[str, str, dict[str, Any] | None]
 
 
@@ -465,12 +470,21 @@ def main() -> int:
         # machine's speed drifts by a third between minutes, which one round cannot tell
         # from a change in the code.
         for _ in range(ns.rounds):
-            rounds.append(
-                {
-                    (name, clients): _measure(name, port, token, clients, n, limit, make, want)
-                    for name, token, clients, make, want in plan
-                }
+            results = {
+                (name, clients): _measure(name, port, token, clients, n, limit, make, want)
+                for name, token, clients, make, want in plan
+            }
+            # Reads next to writes: no API request may wait for another's write lock.
+            writing = threading.Thread(
+                target=_measure,
+                args=("writers", port, contact, WRITERS, 10**6, READ_SECONDS + 2, new_case, 201),
             )
+            writing.start()
+            time.sleep(1)
+            beside = _measure(BESIDE, port, agent, 1, n, READ_SECONDS, select, 200)
+            writing.join()
+            results[(BESIDE, 1)] = beside
+            rounds.append(results)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -181,6 +181,7 @@ def test_a_count_waits_for_another_writer_and_then_counts(tmp_path: Path) -> Non
         assert not waiting.done()
         other.execute("COMMIT")
         assert waiting.result(timeout=5) == 2
+    other.close()
 
 
 @pytest.mark.redis
