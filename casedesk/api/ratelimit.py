@@ -29,7 +29,6 @@ from django.db import connection
 from casedesk.api.models import ApiToken, RateCount
 
 _TABLE = RateCount._meta.db_table
-BUSY_TIMEOUT = 30.0  # seconds, as the main database's
 _UPSERT = (
     f"INSERT INTO {_TABLE} (token_id, bucket, count) VALUES (%s, %s, 1) "  # noqa: S608
     f"ON CONFLICT (token_id, bucket) DO UPDATE SET count = {_TABLE}.count + 1 RETURNING count"
@@ -83,6 +82,9 @@ def _count(token: ApiToken, bucket: int) -> int:
             # Once per window: the token's earlier windows are of no use any more.
             cursor.execute(_FORGET, [token.pk, bucket])
     return count
+
+
+BUSY_TIMEOUT = 30.0  # seconds, as the main database's
 
 
 class CountsFile:
