@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from django.db import IntegrityError, transaction
 
@@ -40,7 +39,8 @@ def _notice(timer: SLATimer, threshold: str, now: datetime) -> bool:
     return True
 
 
-def _handle(timer: SLATimer, now: datetime) -> tuple[int, int]:
+def _handle(timer: SLATimer, now: datetime, events: list[tuple[str, SLATimer]]) -> tuple[int, int]:
+    """Notices and audit events for one clock; its webhook events are added to `events`."""
     warned = breached = 0
     due_passed = timer.due_at is not None and timer.due_at <= now
     if timer.warned_cycle != timer.cycle and timer.warn_at and timer.warn_at <= now:
@@ -55,7 +55,7 @@ def _handle(timer: SLATimer, now: datetime) -> tuple[int, int]:
                 field=timer.metric,
                 new=timer.due_at,
             )
-            transaction.on_commit(partial(emit_sla_event, "sla.warning", timer))
+            events.append(("sla.warning", timer))
     if timer.breached_cycle != timer.cycle and due_passed:
         timer.breached_cycle = timer.cycle
         if _notice(timer, SLANotice.Threshold.BREACH, now):
@@ -67,7 +67,7 @@ def _handle(timer: SLATimer, now: datetime) -> tuple[int, int]:
                 field=timer.metric,
                 new=timer.due_at,
             )
-            transaction.on_commit(partial(emit_sla_event, "sla.breached", timer))
+            events.append(("sla.breached", timer))
     set_alert(timer)
     return warned, breached
 
@@ -82,10 +82,14 @@ def _handle_batch(ids: list[int], now: datetime) -> tuple[int, int]:
             .filter(pk__in=ids, state=SLATimer.State.RUNNING, alert_at__lte=now)
             .order_by("pk")
         )
+        events: list[tuple[str, SLATimer]] = []
         for timer in timers:
-            w, b = _handle(timer, now)
+            w, b = _handle(timer, now, events)
             warned, breached = warned + w, breached + b
         SLATimer.objects.bulk_update(timers, ["warned_cycle", "breached_cycle", "alert_at"])
+        # After the clocks are saved: each event's case shows its clocks as this scan left them.
+        for event, timer in events:
+            emit_sla_event(event, timer)
         if warned or breached:
             transaction.on_commit(tasks.deliver_sla_notices)
     return warned, breached

@@ -1,9 +1,12 @@
 """Emitting events and delivering them: every write to deliveries.
 
-Events are emitted after the change they describe has committed (case actions call these
-from ``transaction.on_commit``); each endpoint that wants the event gets a Delivery row,
-and a Huey job sends it. A failed attempt is retried with exponential backoff; the state
-lives in the row, so a lost job is picked up again by the periodic sweep.
+Events are written in the transaction of the change they describe (case actions call
+these last, after their own writes): each endpoint that wants the event gets a Delivery row
+that commits or rolls back with the change, so no event is lost between a commit and a
+crash, and a change with webhooks takes one commit, not two. After commit a Huey job sends
+each delivery. A failed attempt is retried with exponential backoff; the state lives in the
+row, so a lost job (or a process that stopped right after the commit) is picked up by the
+periodic sweep.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from http.client import HTTPException
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -64,7 +67,8 @@ def active_endpoints() -> list[Endpoint]:
 def emit_event(
     event: str, payload: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 ) -> list[int]:
-    """Queue `event` for every active endpoint that wants it; returns the delivery ids.
+    """Write `event` for every active endpoint that wants it, in the caller's transaction
+    (or its own); returns the delivery ids. The deliveries are queued after commit.
 
     `payload` may be a function, so that nothing is built when no endpoint listens.
     """
@@ -72,20 +76,13 @@ def emit_event(
     if not endpoints:
         return []
     data = payload() if callable(payload) else payload
-    try:
-        return _queue(event, data, endpoints)
-    except IntegrityError:
-        # An endpoint was deleted by another process since this one cached the list.
-        configcache.clear()
-        endpoints = [e for e in active_endpoints() if e.wants(event)]
-        return _queue(event, data, endpoints) if endpoints else []
-
-
-def _queue(event: str, data: Mapping[str, Any], endpoints: list[Endpoint]) -> list[int]:
     now = clock.now()
     event_id = uuid.uuid4()
     body = {"id": str(event_id), "event": event, "created_at": utc_text(now), "data": data}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
+        # An endpoint deleted since the cached list was read gets nothing (its delivery row
+        # would break the change's commit), and none can be deleted until this one commits.
+        kept = _lock_endpoints([e.pk for e in endpoints])
         deliveries = Delivery.objects.bulk_create(
             Delivery(
                 endpoint=endpoint,
@@ -96,10 +93,26 @@ def _queue(event: str, data: Mapping[str, Any], endpoints: list[Endpoint]) -> li
                 next_attempt_at=now,
             )
             for endpoint in endpoints
+            if endpoint.pk in kept
         )
         ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: _enqueue(ids))
+        transaction.on_commit(lambda: _enqueue(ids), robust=True)
     return ids
+
+
+def _lock_endpoints(ids: list[int]) -> set[int]:
+    """Those of `ids` that still exist, kept from deletion until the transaction ends (a
+    deletion racing a change waits for it, then fails on the new delivery rows: the admin
+    deletes again; the customer's change is never the one that fails)."""
+    if connection.vendor == "postgresql":
+        # KEY SHARE: concurrent case changes do not wait for each other, only a DELETE waits.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM webhooks_endpoint WHERE id = ANY(%s) FOR KEY SHARE", [ids]
+            )
+            return {row[0] for row in cursor.fetchall()}
+    # SQLite: the transaction holds the database's one write lock already.
+    return set(Endpoint.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _enqueue(ids: list[int]) -> None:

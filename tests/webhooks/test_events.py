@@ -1,4 +1,5 @@
-"""Case actions emit events after commit; the desk shows the delivery log."""
+"""Case actions write their events with the change, delivered after commit; the desk shows
+the delivery log."""
 
 from __future__ import annotations
 
@@ -100,9 +101,10 @@ def test_rolled_back_change_emits_nothing(
 
     from casedesk.core.errors import PermissionDenied
 
+    before = list(Delivery.objects.values_list("event", flat=True))
     with pytest.raises(PermissionDenied):
         actions.do_change_case_status(actor=agent, case=case_a, status=Status.CLOSED)
-    assert not Delivery.objects.exists()
+    assert list(Delivery.objects.values_list("event", flat=True)) == before
 
 
 def test_desk_delivery_log_and_redeliver(
@@ -116,7 +118,7 @@ def test_desk_delivery_log_and_redeliver(
     receiver.answers = [500]
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_assign_case(actor=agent, case=case_a, assignee=agent)
-    delivery = Delivery.objects.get()
+    delivery = Delivery.objects.get(event="case.updated")
     assert delivery.status == Delivery.Status.RETRYING
     desk = Client()
     desk.force_login(agent)
@@ -224,3 +226,49 @@ def test_sla_scan_sends_warning_and_breach_once(
         do_scan_sla(now=oslo(2026, 3, 9, 8, 40))
     sla_events = [e for e in _events(receiver) if e["event"].startswith("sla.")]
     assert [e["event"] for e in sla_events] == ["sla.warning", "sla.breached"]
+    # Each event's case shows its clocks as the scan left them: breached with the breach.
+    breach = sla_events[1]["data"]
+    [clock] = [t for t in breach["case"]["sla"] if t["metric"] == breach["sla"]["metric"]]
+    assert clock["breached"] is True
+    assert breach["sla"]["breached"] is True
+
+
+def test_an_event_commits_with_its_change_and_the_sweep_sends_it_if_the_process_stopped(
+    receiver: Receiver,
+    endpoint: Endpoint,
+    case_a: Any,
+    agent: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from casedesk.webhooks.actions import do_send_due_deliveries
+
+    # The hooks after commit never run, as when the process stops right after the commit.
+    with django_capture_on_commit_callbacks(execute=False):
+        actions.do_assign_case(actor=agent, case=case_a, assignee=agent)
+    delivery = Delivery.objects.get(event="case.updated")
+    assert delivery.payload["data"]["case"]["assignee"]["id"] == agent.pk
+    assert receiver.requests == []
+    with django_capture_on_commit_callbacks(execute=True):
+        do_send_due_deliveries()
+    updated = [e for e in _events(receiver) if e["event"] == "case.updated"]
+    assert [e["id"] for e in updated] == [str(delivery.event_id)]
+
+
+def test_an_endpoint_deleted_behind_the_cache_costs_the_change_nothing(
+    receiver: Receiver, endpoint: Endpoint, case_a: Any, agent: Any
+) -> None:
+    from django.db import connection
+
+    from casedesk.webhooks.actions import active_endpoints
+
+    gone = Endpoint.objects.create(url=f"{receiver.url}/gone", allow_private=True)
+    assert gone in active_endpoints()  # cached
+    with connection.cursor() as cursor:  # no signal: the cached list still names it
+        cursor.execute("DELETE FROM webhooks_endpoint WHERE id = %s", [gone.pk])
+    assert gone in active_endpoints()
+    actions.do_assign_case(actor=agent, case=case_a, assignee=agent)
+    case_a.refresh_from_db()
+    assert case_a.assignee_id == agent.pk
+    assert list(
+        Delivery.objects.filter(event="case.updated").values_list("endpoint", flat=True)
+    ) == [endpoint.pk]

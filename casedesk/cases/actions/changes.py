@@ -49,7 +49,7 @@ def do_change_case_status(
         case.updated_at = clock.now()
         update_case.save(case, update_fields=STATUS_FIELDS)
         closed_it = status == Status.CLOSED
-        transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
+        emit_case_changed(case, closed_it=closed_it)
     return case
 
 
@@ -131,7 +131,7 @@ def do_update_case(
         if changed:
             case.updated_at = clock.now()
             case.save(update_fields=UPDATABLE_FIELDS)
-            transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
+            emit_case_changed(case, closed_it=closed_it)
     return case
 
 
@@ -142,7 +142,7 @@ def do_assign_case(*, actor: User, case: Case, assignee: User | None) -> Case:
         if _apply_assignee(case, actor, assignee):
             case.updated_at = clock.now()
             case.save(update_fields=["assignee", "updated_at"])
-            transaction.on_commit(lambda: emit_case_changed(case, closed_it=False))
+            emit_case_changed(case, closed_it=False)
     return case
 
 
@@ -153,7 +153,7 @@ def do_change_case_severity(*, actor: User, case: Case, severity: int) -> Case:
         if _apply_severity(case, actor, severity):
             case.updated_at = clock.now()
             case.save(update_fields=["severity", "queue_class", "queue_due_at", "updated_at"])
-            transaction.on_commit(lambda: emit_case_changed(case, closed_it=False))
+            emit_case_changed(case, closed_it=False)
     return case
 
 
@@ -164,7 +164,7 @@ def do_change_case_category(*, actor: User, case: Case, category: str) -> Case:
         if _apply_category(case, actor, category):
             case.updated_at = clock.now()
             case.save(update_fields=["category", "updated_at"])
-            transaction.on_commit(lambda: emit_case_changed(case, closed_it=False))
+            emit_case_changed(case, closed_it=False)
     return case
 
 
@@ -180,7 +180,7 @@ def do_close_case_automatically(*, case_id: int, reason: str, now: datetime) -> 
         case.updated_at = clock.now()
         update_case.save(case, update_fields=STATUS_FIELDS)
         transaction.on_commit(lambda: tasks.send_auto_closed_notice(case_id))
-        transaction.on_commit(lambda: emit_case_changed(case, closed_it=True))
+        emit_case_changed(case, closed_it=True)
     return True
 
 
@@ -215,7 +215,7 @@ def do_change_case_status_by_link(*, case_id: int, contact_id: int, status: str)
         case.updated_at = clock.now()
         update_case.save(case, update_fields=STATUS_FIELDS)
         closed_it = status == Status.CLOSED
-        transaction.on_commit(lambda: emit_case_changed(case, closed_it=closed_it))
+        emit_case_changed(case, closed_it=closed_it)
     return case
 
 

@@ -203,7 +203,7 @@ def _create_case(
             if in_transaction is not None:
                 in_transaction(case)
             transaction.on_commit(lambda: tasks.send_case_acknowledgement(case.pk), robust=True)
-            transaction.on_commit(lambda: emit_case_event("case.created", case), robust=True)
+            emit_case_event("case.created", case)
     except BaseException:
         delete_stored(stored)
         raise

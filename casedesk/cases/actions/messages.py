@@ -113,13 +113,11 @@ def do_add_message(
                 transaction.on_commit(
                     lambda: tasks.send_reply_notification(message.pk), robust=True
                 )
-            transaction.on_commit(lambda: emit_message_event(message), robust=True)
+            emit_message_event(message)
             if case.status != status_before:
                 # A reply that reopens the case or sets its next status changes the case too.
                 closed_it = case.status == Status.CLOSED
-                transaction.on_commit(
-                    lambda: emit_case_changed(case, closed_it=closed_it), robust=True
-                )
+                emit_case_changed(case, closed_it=closed_it)
     except BaseException:
         delete_stored(stored)
         raise
