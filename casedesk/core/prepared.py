@@ -206,8 +206,8 @@ class PreparedInsert(Generic[M]):
         # As bulk_create(ignore_conflicts=True): a row that breaks a unique constraint is
         # not written, and its object keeps no primary key.
         self._ignore_conflicts = ignore_conflicts
-        self._sql: dict[str, str] = {}
-        self._writers: dict[str, list[FieldWriter]] = {}
+        # Per connection alias: the INSERT and how each field's value is written.
+        self._plans: dict[str, tuple[str, list[FieldWriter]]] = {}
 
     def save(self, obj: M, *, using: str = "default") -> M:
         if type(obj) is not self._model or not obj._state.adding:
@@ -215,11 +215,8 @@ class PreparedInsert(Generic[M]):
         connection = connections[using]
         # As save() does: an unsaved related object is an error, a saved one's id is copied.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-        writers = self._writers.get(using) or self._writers.setdefault(
-            using, [FieldWriter(field, connection) for field in self._fields]
-        )
+        sql, writers = self._plans.get(using) or self._build(using)
         values = _db_values(writers, obj, connection, add=True)
-        sql = self._sql.get(using) or self._build(using)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             row = cursor.fetchone()
@@ -230,7 +227,7 @@ class PreparedInsert(Generic[M]):
         obj._state.db = using
         return obj
 
-    def _build(self, using: str) -> str:
+    def _build(self, using: str) -> tuple[str, list[FieldWriter]]:
         connection = connections[using]
         if not connection.features.can_return_columns_from_insert:
             raise NotPreparable(f"{connection.vendor} cannot return the new row's id")
@@ -258,8 +255,9 @@ class PreparedInsert(Generic[M]):
             )
             if part
         )
-        self._sql[using] = sql
-        return sql
+        plan = sql, [FieldWriter(field, connection) for field in self._fields]
+        self._plans[using] = plan
+        return plan
 
 
 def _db_values(
@@ -295,35 +293,28 @@ class PreparedUpdate(Generic[M]):
         self._model = model
         self._fields = {f.name: f for f in model._meta.local_concrete_fields}
         self._fields.update({f.attname: f for f in model._meta.local_concrete_fields})
-        self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
-        self._writers: dict[tuple[str, tuple[str, ...]], list[FieldWriter]] = {}
+        # Per connection alias and field list: the UPDATE and how each value is written.
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, list[FieldWriter]]] = {}
 
     def save(self, obj: M, *, update_fields: Sequence[str], using: str = "default") -> None:
         if type(obj) is not self._model or obj._state.adding or obj.pk is None:
             raise TypeError(f"expected a saved {self._model._meta.label}")
         names = tuple(update_fields)
         connection = connections[using]
-        writers = self._writers.get((using, names)) or self._plan(using, names)
+        sql, writers = self._plans.get((using, names)) or self._build(using, names)
         values = _db_values(writers, obj, connection, add=False)
         values.append(obj.pk)
-        sql = self._sql.get((using, names)) or self._build(using, names, writers)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             updated = cursor.rowcount
         if updated != 1:
             raise DatabaseError(f"{self._model._meta.label} {obj.pk} was not updated")
 
-    def _plan(self, using: str, names: tuple[str, ...]) -> list[FieldWriter]:
+    def _build(self, using: str, names: tuple[str, ...]) -> tuple[str, list[FieldWriter]]:
         try:
             fields = [self._fields[name] for name in names]
         except KeyError as missing:
             raise ValueError(f"{self._model._meta.label} has no field {missing}") from None
-        writers = [FieldWriter(field, connections[using]) for field in fields]
-        self._writers[(using, names)] = writers
-        return writers
-
-    def _build(self, using: str, names: tuple[str, ...], writers: list[FieldWriter]) -> str:
-        fields = [writer.field for writer in writers]
         connection = connections[using]
         qn = connection.ops.quote_name
         meta = self._model._meta
@@ -334,5 +325,6 @@ class PreparedUpdate(Generic[M]):
             f"UPDATE {qn(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
             f"WHERE {qn(meta.pk.column)} = %s"
         )
-        self._sql[(using, names)] = sql
-        return sql
+        plan = sql, [FieldWriter(field, connection) for field in fields]
+        self._plans[(using, names)] = plan
+        return plan
