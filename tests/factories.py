@@ -88,16 +88,18 @@ def make_case(
     subject: str = "Printing fails",
     severity: int = Severity.FAULT,
     uploads: list[Upload] | None = None,
+    channel: str = Channel.PORTAL,
 ) -> Case:
     assert contact.user is not None
     return actions.do_create_case(
-        actor=contact.user,
+        # An e-mail opens a case with no logged-in actor, as the mail pipeline does.
+        actor=None if channel == Channel.EMAIL else contact.user,
         requester=contact,
         product=product,
         subject=subject,
         description="It fails every time.",
         category=Category.PROBLEM,
         severity=severity,
-        channel=Channel.PORTAL,
+        channel=channel,
         uploads=uploads or [],
     )

@@ -186,16 +186,7 @@ def test_sla_events_say_which_channels_target_the_clock_follows(
     SLATarget.objects.create(
         policy=policy, severity=2, metric="first_response", channel="email", minutes=8 * 60
     )
-    by_email = actions.do_create_case(
-        actor=None,
-        requester=contact_a,
-        product=product,
-        subject="Printing fails",
-        description="Every time.",
-        category="problem",
-        severity=2,
-        channel="email",
-    )
+    by_email = factories.make_case(contact_a, product, severity=2, channel="email")
     receiver.requests.clear()
     timers = {t.metric: t for t in by_email.sla_timers.all()}
     with django_capture_on_commit_callbacks(execute=True):
