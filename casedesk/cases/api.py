@@ -27,7 +27,7 @@ from casedesk.api.schemas import (
 from casedesk.cases import actions, queries
 from casedesk.cases.access import access_attachment, access_case, cases_visible_to
 from casedesk.cases.attachments import INLINE_TYPES, Upload
-from casedesk.cases.models import Case, Channel, HeldRequest, Status
+from casedesk.cases.models import OPEN, Case, Channel, HeldRequest, Status
 from casedesk.cases.schemas import (
     AGENT_ONLY_FILTERS,
     CASE_LIST_FIELDS,
@@ -85,7 +85,7 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[CaseRow]:
             )
         # Literally the condition of the partial queue and rank indexes, so the planner
         # can use them.
-        qs = qs.exclude(status=Status.CLOSED)
+        qs = qs.filter(OPEN)
     if params.status:
         qs = qs.filter(status=params.status)
     if params.severity:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.literals import Literal
 from casedesk.customers.models import Contact, Contract, Organization, Product, Site
 
 # Queue sorting needs a non-null due time for the index; cases without one sort last.
@@ -46,6 +47,10 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# Open cases, in the words of the open cases' partial indexes (see core.literals).
+OPEN = ~Q(status=Literal(Status.CLOSED))
+
+
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Portal")
     EMAIL = "email", _("E-mail")
@@ -79,7 +84,9 @@ class Case(models.Model):
         Organization, on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cases")
-    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True)
+    # Most cases name no site and get no assignee when opened: the partial indexes
+    # case_site and case_assignee hold only those that do, so a new case writes neither.
+    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, db_index=False)
     requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="cases")
     subject = models.CharField(_("subject"), max_length=250)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
@@ -97,6 +104,7 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
         limit_choices_to={"is_staff": True},
+        db_index=False,
     )
     intake_data = models.JSONField(default=dict, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
@@ -113,7 +121,8 @@ class Case(models.Model):
     )
     reminder_count = models.PositiveSmallIntegerField(default=0)
     next_reminder_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    # No index: nothing lists or filters cases by when they were opened.
+    created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -139,6 +148,10 @@ class Case(models.Model):
                 fields=("next_reminder_at",),
                 condition=Q(next_reminder_at__isnull=False),
                 name="case_reminder_due",
+            ),
+            models.Index(fields=("site",), condition=Q(site__isnull=False), name="case_site"),
+            models.Index(
+                fields=("assignee",), condition=Q(assignee__isnull=False), name="case_assignee"
             ),
         )
 

@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from casedesk.accounts.models import User
 from casedesk.cases.access import cases_visible_to, messages_visible_to
 from casedesk.cases.models import (
+    OPEN,
     Attachment,
     Case,
     CaseEvent,
@@ -65,7 +66,7 @@ def desk_queue(
     if filters.status == Status.CLOSED:
         qs, ordering = qs.filter(status=Status.CLOSED), RECENT_ORDER
     else:
-        qs, ordering = qs.exclude(status=Status.CLOSED), QUEUE_ORDER
+        qs, ordering = qs.filter(OPEN), QUEUE_ORDER
         if filters.status:
             qs = qs.filter(status=filters.status)
     if filters.product:
@@ -85,7 +86,7 @@ def desk_queue(
 
 def portal_open_cases(*, user: User, contact: Contact) -> list[Case]:
     qs = cases_visible_to(user).filter(organization_id=contact.organization_id)
-    return list(_with_list_relations(qs.exclude(status=Status.CLOSED)).order_by(*RANK_ORDER)[:500])
+    return list(_with_list_relations(qs.filter(OPEN)).order_by(*RANK_ORDER)[:500])
 
 
 def portal_closed_cases(

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from casedesk.core.fastsql import Statement, fetch_one
+
 T = TypeVar("T")
 # Keys include ids (a product's intake fields); a bound keeps memory flat.
 LIMIT = 1024
@@ -30,10 +32,11 @@ _entries: dict[Hashable, tuple[int, Any]] = {}
 _lock = threading.Lock()
 
 
+_VERSION = Statement("SELECT number FROM core_configversion WHERE id = 1")
+
+
 def current_version() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT number FROM core_configversion WHERE id = 1")
-        row = cursor.fetchone()
+    row = fetch_one(transaction.get_connection(), _VERSION, ())
     return int(row[0]) if row else 0
 
 

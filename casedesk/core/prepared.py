@@ -4,7 +4,8 @@ Building a queryset's SQL costs 0.2-0.6 ms of Python per query on our machines, 
 twenty times what SQLite needs to run it, and the intake path (opening a case by API or
 e-mail) runs several. A `PreparedQuery` builds its queryset once from placeholder values,
 finds where each argument lands among the SQL parameters, and from then on runs that SQL with
-the caller's values and the ORM's own result converters.
+the caller's values and the ORM's own result converters, on the driver's cursor
+(core.fastsql).
 
 It refuses a queryset whose SQL changes with the values (it compiles twice with different
 placeholders and compares) or that transforms an argument (a LIKE pattern, say): such a
@@ -27,6 +28,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.sql.compiler import SQLCompiler
 
 from casedesk.core.dbvalues import SLOW, FieldWriter
+from casedesk.core.fastsql import Statement, fetch_all, fetch_one, row_count
 
 M = TypeVar("M", bound=models.Model)
 Kind = type[int] | type[str] | type[date] | type[datetime]
@@ -49,7 +51,7 @@ def _placeholder(kind: Kind, attempt: int, index: int) -> int | str | date:
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    statement: Statement
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int], ...]  # (parameter position, argument index)
     compiler: SQLCompiler
@@ -79,9 +81,7 @@ class PreparedQuery:
         params = list(compiled.params)
         for position, index in compiled.slots:
             params[position] = adapted[index]
-        with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            fetched: list[tuple[Any, ...]] = cursor.fetchall()
+        fetched = fetch_all(connections[using], compiled.statement, params)
         if not compiled.converters:
             return fetched
         rows = compiled.compiler.apply_converters(fetched, compiled.converters)
@@ -111,7 +111,9 @@ class PreparedQuery:
             if using in self._compiled:
                 return self._compiled[using]
             first, second = (self._compile(using, attempt) for attempt in (0, 1))
-            if first.sql != second.sql or len(first.params) != len(second.params):
+            if first.statement.sql != second.statement.sql or len(first.params) != len(
+                second.params
+            ):
                 raise NotPreparable("the SQL changes with the argument values")
             slot_positions = {position for position, _ in first.slots}
             for position, (a, b) in enumerate(zip(first.params, second.params, strict=True)):
@@ -144,7 +146,7 @@ class PreparedQuery:
             raise NotPreparable("composite fields are not supported")
         fields = [s[0] for s in compiler.select[: compiler.col_count]]
         converters = compiler.get_converters(fields)
-        return _Compiled(sql, tuple(params), tuple(slots), compiler, converters, adapt)
+        return _Compiled(Statement(sql), tuple(params), tuple(slots), compiler, converters, adapt)
 
     @staticmethod
     def _adapter(kind: Kind, connection: Any) -> Callable[[Any], Any]:
@@ -207,7 +209,7 @@ class PreparedInsert(Generic[M]):
         # not written, and its object keeps no primary key.
         self._ignore_conflicts = ignore_conflicts
         # Per connection alias: the INSERT and how each field's value is written.
-        self._plans: dict[str, tuple[str, list[FieldWriter]]] = {}
+        self._plans: dict[str, tuple[Statement, list[FieldWriter]]] = {}
 
     def save(self, obj: M, *, using: str = "default") -> M:
         if type(obj) is not self._model or not obj._state.adding:
@@ -215,11 +217,8 @@ class PreparedInsert(Generic[M]):
         connection = connections[using]
         # As save() does: an unsaved related object is an error, a saved one's id is copied.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-        sql, writers = self._plans.get(using) or self._build(using)
-        values = _db_values(writers, obj, connection, add=True)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            row = cursor.fetchone()
+        statement, writers = self._plans.get(using) or self._build(using)
+        row = fetch_one(connection, statement, _db_values(writers, obj, connection, add=True))
         if row is None:  # a conflict, ignored
             return obj
         obj.pk = row[0]
@@ -227,7 +226,7 @@ class PreparedInsert(Generic[M]):
         obj._state.db = using
         return obj
 
-    def _build(self, using: str) -> tuple[str, list[FieldWriter]]:
+    def _build(self, using: str) -> tuple[Statement, list[FieldWriter]]:
         connection = connections[using]
         if not connection.features.can_return_columns_from_insert:
             raise NotPreparable(f"{connection.vendor} cannot return the new row's id")
@@ -255,7 +254,7 @@ class PreparedInsert(Generic[M]):
             )
             if part
         )
-        plan = sql, [FieldWriter(field, connection) for field in self._fields]
+        plan = Statement(sql), [FieldWriter(field, connection) for field in self._fields]
         self._plans[using] = plan
         return plan
 
@@ -294,23 +293,20 @@ class PreparedUpdate(Generic[M]):
         self._fields = {f.name: f for f in model._meta.local_concrete_fields}
         self._fields.update({f.attname: f for f in model._meta.local_concrete_fields})
         # Per connection alias and field list: the UPDATE and how each value is written.
-        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, list[FieldWriter]]] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[Statement, list[FieldWriter]]] = {}
 
     def save(self, obj: M, *, update_fields: Sequence[str], using: str = "default") -> None:
         if type(obj) is not self._model or obj._state.adding or obj.pk is None:
             raise TypeError(f"expected a saved {self._model._meta.label}")
         names = tuple(update_fields)
         connection = connections[using]
-        sql, writers = self._plans.get((using, names)) or self._build(using, names)
+        statement, writers = self._plans.get((using, names)) or self._build(using, names)
         values = _db_values(writers, obj, connection, add=False)
         values.append(obj.pk)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            updated = cursor.rowcount
-        if updated != 1:
+        if row_count(connection, statement, values) != 1:
             raise DatabaseError(f"{self._model._meta.label} {obj.pk} was not updated")
 
-    def _build(self, using: str, names: tuple[str, ...]) -> tuple[str, list[FieldWriter]]:
+    def _build(self, using: str, names: tuple[str, ...]) -> tuple[Statement, list[FieldWriter]]:
         try:
             fields = [self._fields[name] for name in names]
         except KeyError as missing:
@@ -325,6 +321,6 @@ class PreparedUpdate(Generic[M]):
             f"UPDATE {qn(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
             f"WHERE {qn(meta.pk.column)} = %s"
         )
-        plan = sql, [FieldWriter(field, connection) for field in fields]
+        plan = Statement(sql), [FieldWriter(field, connection) for field in fields]
         self._plans[(using, names)] = plan
         return plan

@@ -19,7 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from casedesk.cases.events import record_case_event
-from casedesk.cases.models import Case, Status
+from casedesk.cases.models import OPEN, Case
 from casedesk.core import clock, configcache
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.sla import timers
@@ -205,7 +205,7 @@ def do_set_opening_hours(
 def _retarget_cases(cases: QuerySet[Case], reason: str) -> int:
     """Each open case with live clocks in its own transaction: swap in the targets now in force."""
     ids = list(
-        cases.exclude(status=Status.CLOSED)
+        cases.filter(OPEN)
         .filter(sla_timers__state__in=timers.LIVE)
         .distinct()
         .values_list("pk", flat=True)

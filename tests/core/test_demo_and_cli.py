@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db.models import Prefetch
 
 from casedesk.accounts.models import User
-from casedesk.cases.models import Case, Status
+from casedesk.cases.models import Case, Message, Status
 from casedesk.cli import default_base_url, main
 from casedesk.customers.models import Contact, ContactRole, Contract, Organization
 
@@ -41,8 +42,10 @@ def test_demo_is_complete_and_idempotent(capsys: Any) -> None:
         "da",
         "nl",
     }
-    # Each case's history happened at the times it shows, in order.
-    for case in Case.objects.prefetch_related("messages", "events"):
+    # Each case's history happened at the times it shows, in the order it was written (by
+    # id: without an order, PostgreSQL returns rows as it finds them on disk).
+    in_order = Message.objects.order_by("id")
+    for case in Case.objects.prefetch_related(Prefetch("messages", in_order), "events"):
         times = [case.created_at, *(m.created_at for m in case.messages.all())]
         assert times == sorted(times)
         assert case.updated_at >= times[-1]

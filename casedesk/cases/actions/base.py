@@ -12,6 +12,7 @@ from casedesk.cases import reminders
 from casedesk.cases.attachments import Upload, store_upload, validate_upload
 from casedesk.cases.events import record_case_event
 from casedesk.cases.models import (
+    OPEN,
     Attachment,
     Case,
     Message,
@@ -106,7 +107,7 @@ def attach_uploads(
 _top_rank = PreparedQuery(
     lambda organization_id: (
         Case.objects.filter(organization_id=organization_id)
-        .exclude(status=Status.CLOSED)
+        .filter(OPEN)
         .order_by("-rank")
         .values_list("rank")[:1]
     ),
@@ -123,8 +124,8 @@ def _close_rank_gap(case: Case) -> None:
     """The cases after a closing one move up a place, so that a rank is the position the
     customer sees (the portal lists 1, 2, 3 …, the desk shows the rank). Their order does
     not change, so this is no change of theirs to record."""
-    Case.objects.filter(organization_id=case.organization_id, rank__gt=case.rank).exclude(
-        status=Status.CLOSED
+    Case.objects.filter(organization_id=case.organization_id, rank__gt=case.rank).filter(
+        OPEN
     ).exclude(pk=case.pk).update(rank=F("rank") - 1)
     case.rank = 0
 

@@ -14,8 +14,8 @@ from casedesk.cases.actions.base import (
 )
 from casedesk.cases.events import record_case_event
 from casedesk.cases.models import (
+    OPEN,
     Case,
-    Status,
 )
 from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.customers.access import contact_for_user
@@ -42,7 +42,7 @@ def _open_cases_locked(organization_id: int) -> list[Case]:
     return list(
         Case.objects.select_for_update()
         .filter(organization_id=organization_id)
-        .exclude(status=Status.CLOSED)
+        .filter(OPEN)
         .order_by("rank", "id")
     )
 
