@@ -27,6 +27,10 @@ class Severity(models.IntegerChoices):
 URGENT_SEVERITIES = frozenset({Severity.SYSTEM_DOWN, Severity.PARTLY_DOWN, Severity.USE_POINTS})
 
 
+# For membership tests: `Severity.values` builds its list anew on every use.
+SEVERITIES = frozenset(Severity.values)
+
+
 def queue_class_for(severity: int) -> int:
     return 0 if severity in URGENT_SEVERITIES else 1
 
@@ -36,6 +40,9 @@ class Category(models.TextChoices):
     PROBLEM = "problem", _("Problem or failure")
     CHANGE = "change", _("Change or extra programming")
     FEEDBACK = "feedback", _("Tips, suggestions or complaints")
+
+
+CATEGORIES = frozenset(Category.values)
 
 
 class Status(models.TextChoices):

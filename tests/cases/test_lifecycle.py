@@ -6,7 +6,13 @@ import pytest
 
 from casedesk.cases import actions
 from casedesk.cases.models import Case, CaseEvent, Message, Status
-from casedesk.core.errors import ErrorCode, InvalidTransition, NotFound, PermissionDenied
+from casedesk.core.errors import (
+    DomainError,
+    ErrorCode,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 
 
 def _events(case: Case, kind: str) -> list[CaseEvent]:
@@ -127,3 +133,27 @@ def test_update_case_is_all_or_nothing(case_a: Case, agent: Any) -> None:
     )
     kinds = {e.kind for e in CaseEvent.objects.filter(case=case_a)}
     assert {"assigned", "severity_changed", "category_changed", "status_changed"} <= kinds
+
+
+@pytest.mark.django_db
+def test_unknown_category_or_severity_is_refused_by_every_action(
+    case_a: Case, agent: Any, contact_a: Any, product: Any
+) -> None:
+    for category, severity in (("nonsense", 2), ("problem", 9), ("problem", 0)):
+        with pytest.raises(DomainError) as refused:
+            actions.do_create_case(
+                actor=contact_a.user,
+                requester=contact_a,
+                product=product,
+                subject="Printing fails",
+                description="Nothing comes out.",
+                category=category,
+                severity=severity,
+            )
+        assert refused.value.code == ErrorCode.INVALID_INPUT
+    with pytest.raises(DomainError, match="Unknown severity"):
+        actions.do_change_case_severity(actor=agent, case=case_a, severity=7)
+    with pytest.raises(DomainError, match="Unknown category"):
+        actions.do_change_case_category(actor=agent, case=case_a, category="nonsense")
+    assert Case.objects.count() == 1
+    assert Case.objects.get().severity == case_a.severity

@@ -19,9 +19,9 @@ from casedesk.cases.actions.base import (
 )
 from casedesk.cases.events import record_case_event
 from casedesk.cases.models import (
+    CATEGORIES,
+    SEVERITIES,
     Case,
-    Category,
-    Severity,
     Status,
     queue_class_for,
 )
@@ -67,7 +67,7 @@ def _apply_assignee(case: Case, actor: User, assignee: User | None) -> bool:
 
 
 def _apply_severity(case: Case, actor: User, severity: int) -> bool:
-    if severity not in Severity.values:
+    if severity not in SEVERITIES:
         raise DomainError(_("Unknown severity."), code=ErrorCode.INVALID_INPUT)
     if case.severity == severity:
         return False
@@ -89,7 +89,7 @@ def _apply_severity(case: Case, actor: User, severity: int) -> bool:
 
 
 def _apply_category(case: Case, actor: User, category: str) -> bool:
-    if category not in Category.values:
+    if category not in CATEGORIES:
         raise DomainError(_("Unknown category."), code=ErrorCode.INVALID_INPUT)
     if case.category == category:
         return False

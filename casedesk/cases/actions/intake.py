@@ -25,13 +25,13 @@ from casedesk.cases.attachments import Upload, delete_stored, store_upload
 from casedesk.cases.events import record_case_event
 from casedesk.cases.intake import clean_intake_data
 from casedesk.cases.models import (
+    CATEGORIES,
     INTAKE_CHANNELS,
+    SEVERITIES,
     Case,
-    Category,
     Channel,
     HeldRequest,
     Message,
-    Severity,
     queue_class_for,
 )
 from casedesk.cases.numbering import allocate_case_number
@@ -124,7 +124,7 @@ def _create_case(
             _("Please give the case a subject and a description."),
             code=ErrorCode.INVALID_INPUT,
         )
-    if category not in Category.values or severity not in Severity.values:
+    if category not in CATEGORIES or severity not in SEVERITIES:
         raise DomainError(_("Unknown category or severity."), code=ErrorCode.INVALID_INPUT)
     if channel not in INTAKE_CHANNELS:
         # Channel rules (after-hours phone, answers by mail) read how the customer wrote in;
