@@ -32,9 +32,38 @@ def record_case_event(
 ) -> CaseEvent:
     """`contact`: the customer who acted without a login (e-mail), named in the trail as
     the actor would be."""
+    return save_case_event(
+        case_event(
+            case=case,
+            actor=actor,
+            kind=kind,
+            field=field,
+            old=old,
+            new=new,
+            on_behalf_of_customer=on_behalf_of_customer,
+            data=data,
+            contact=contact,
+        )
+    )
+
+
+def case_event(
+    *,
+    case: Case,
+    actor: User | None,
+    kind: str,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+    on_behalf_of_customer: bool = False,
+    data: dict[str, Any] | None = None,
+    contact: Contact | None = None,
+) -> CaseEvent:
+    """The audit row record_case_event writes, not yet saved: an action builds it before
+    its transaction when the case itself is still to be written."""
     if contact is not None and actor is None:
         data = {**(data or {}), "by": contact.name, "by_contact": contact.pk}
-    event = CaseEvent(
+    return CaseEvent(
         case=case,
         actor=actor,
         kind=kind,
@@ -45,6 +74,9 @@ def record_case_event(
         data=data or {},
         created_at=clock.now(),
     )
+
+
+def save_case_event(event: CaseEvent) -> CaseEvent:
     return _insert_event.save(event)
 
 

@@ -22,7 +22,7 @@ from casedesk.cases.actions.base import (
     validate_uploads,
 )
 from casedesk.cases.attachments import Upload, delete_stored, store_upload
-from casedesk.cases.events import record_case_event
+from casedesk.cases.events import case_event, save_case_event
 from casedesk.cases.intake import clean_intake_data
 from casedesk.cases.models import (
     CATEGORIES,
@@ -164,9 +164,31 @@ def _create_case(
     )
     if Contact.organization.is_cached(requester):
         case.organization = requester.organization
-    # Planned from configuration before the write transaction, which on SQLite holds the
-    # one write lock: only the number, the rank and the inserts happen under it.
+    # Planned and built before the write transaction, which holds SQLite's one write lock
+    # (on PostgreSQL, the year's case-number row): under it, only the statements run.
     clocks = timers.plan_case_clocks(case=case, at=now)
+    message = Message(
+        case=case,
+        author=actor,
+        author_contact=requester,
+        kind=Message.Kind.REPLY,
+        channel=channel,
+        body=description,
+        created_at=now,
+    )
+    created = case_event(
+        case=case,
+        actor=actor,
+        kind="created",
+        data={
+            "channel": channel,
+            "severity": severity,
+            "category": category,
+            "intake": str(decision.reason or ""),
+            "approved_by": approved_by.pk if approved_by else None,
+        },
+        contact=requester,
+    )
     stored: list[str] = []
     try:
         with transaction.atomic(savepoint=False):
@@ -174,31 +196,9 @@ def _create_case(
             case.rank = next_rank(requester.organization_id)
             insert_case.save(case)
             timers.save_case_clocks(case=case, planned=clocks)
-            message = insert_message.save(
-                Message(
-                    case=case,
-                    author=actor,
-                    author_contact=requester,
-                    kind=Message.Kind.REPLY,
-                    channel=channel,
-                    body=description,
-                    created_at=now,
-                )
-            )
-            record_case_event(
-                case=case,
-                actor=actor,
-                kind="created",
-                new=case.number,
-                data={
-                    "channel": channel,
-                    "severity": severity,
-                    "category": category,
-                    "intake": str(decision.reason or ""),
-                    "approved_by": approved_by.pk if approved_by else None,
-                },
-                contact=requester,
-            )
+            insert_message.save(message)
+            created.new_value = case.number
+            save_case_event(created)
             attach_uploads(case=case, message=message, actor=actor, checked=checked, stored=stored)
             if in_transaction is not None:
                 in_transaction(case)
