@@ -16,7 +16,8 @@ signals (bulk_create, QuerySet.update, raw SQL) call `changed()` themselves.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
@@ -30,6 +31,8 @@ LIMIT = 1024
 
 _entries: dict[Hashable, tuple[int, Any]] = {}
 _lock = threading.Lock()
+# Per thread: whether a request snapshot is active, and the version it read.
+_snapshot = threading.local()
 
 
 _VERSION = Statement("SELECT number FROM core_configversion WHERE id = 1")
@@ -40,9 +43,37 @@ def current_version() -> int:
     return int(row[0]) if row else 0
 
 
+@contextmanager
+def request_snapshot() -> Iterator[None]:
+    """One web request reads the configuration version once, not once per cached read
+    (opening a case makes four). The request then works with one configuration, as a
+    change committed meanwhile counts from the next request on; changes it makes itself
+    count at once (`changed` drops the snapshot).
+
+    A version read inside a transaction is not kept: it may be that transaction's own
+    uncommitted change, and a rollback would leave the snapshot naming it.
+    """
+    _snapshot.active, _snapshot.version = True, None
+    try:
+        yield
+    finally:
+        _snapshot.active, _snapshot.version = False, None
+
+
+def _version() -> int:
+    if not getattr(_snapshot, "active", False):
+        return current_version()
+    version: int | None = _snapshot.version
+    if version is None:
+        version = current_version()
+        if not transaction.get_connection().in_atomic_block:
+            _snapshot.version = version
+    return version
+
+
 def cached(key: Hashable, load: Callable[[], T]) -> T:
     # Read before loading: a change committed in between makes the entry stale, not wrong.
-    version = current_version()
+    version = _version()
     entry = _entries.get(key)
     if entry is not None and entry[0] == version:
         return entry[1]  # type: ignore[no-any-return]
@@ -72,6 +103,7 @@ def _forget_all() -> None:
 
 def clear() -> None:
     """Forget this process's entries (the next reads load afresh)."""
+    _snapshot.version = None
     _forget_all()
     if connection.in_atomic_block:
         # Entries loaded inside the transaction saw the change; a rollback undoes it.

@@ -6,6 +6,19 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from casedesk.core import configcache
+
+
+class ConfigSnapshotMiddleware:
+    """Each request reads the configuration version once (core.configcache)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with configcache.request_snapshot():
+            return self.get_response(request)
+
 
 class UserPreferencesMiddleware:
     """Activate the signed-in user's language and time zone for this request."""

@@ -124,3 +124,44 @@ def test_an_endpoint_deleted_elsewhere_does_not_break_events(monkeypatch: Any) -
     Endpoint.objects.filter(pk=gone.pk)._raw_delete(Endpoint.objects.db)
     ids = emit_event("case.created", {"x": 2})
     assert [d.endpoint_id for d in Delivery.objects.filter(pk__in=ids)] == [kept.pk]
+
+
+def _version_reads(queries: CaptureQueriesContext) -> int:
+    return sum("core_configversion" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_sees_its_own_changes_and_later_ones_after_it(product: Any) -> None:
+    assert intake_fields_for(product) == []
+    with configcache.request_snapshot():
+        with CaptureQueriesContext(connection) as queries:
+            assert intake_fields_for(product) == []
+            assert intake_fields_for(product) == []
+        assert _version_reads(queries) == 1
+        # Committed by another process meanwhile: this request keeps its configuration.
+        _in_another_process(
+            "from casedesk.cases.models import IntakeField; "
+            f"IntakeField.objects.create(product_id={product.pk}, key='os', label='OS')"
+        )
+        assert intake_fields_for(product) == []
+        # Its own change counts at once.
+        IntakeField.objects.create(product=product, key="site", label="Site")
+        assert [f.key for f in intake_fields_for(product)] == ["os", "site"]
+    with configcache.request_snapshot():
+        assert [f.key for f in intake_fields_for(product)] == ["os", "site"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_does_not_stay_in_the_snapshot(product: Any) -> None:
+    with configcache.request_snapshot():
+        assert intake_fields_for(product) == []
+
+        def change_then_fail() -> None:
+            with transaction.atomic():
+                IntakeField.objects.create(product=product, key="site", label="Site")
+                assert [f.key for f in intake_fields_for(product)] == ["site"]
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            change_then_fail()
+        assert intake_fields_for(product) == []
