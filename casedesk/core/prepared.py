@@ -158,25 +158,36 @@ class PreparedQuery:
 
 
 class PreparedModelQuery(Generic[M]):
-    """A prepared query that returns model instances (all concrete fields, no relations)."""
+    """A prepared query that returns model instances (all concrete fields, no relations).
 
-    def __init__(self, build: Callable[..., QuerySet[M]], *kinds: Kind) -> None:
+    `annotations` names values the queryset annotates (say, an Exists() about a related
+    table, to save a second query); `annotated` returns them beside each instance.
+    """
+
+    def __init__(
+        self, build: Callable[..., QuerySet[M]], *kinds: Kind, annotations: Sequence[str] = ()
+    ) -> None:
         self._model: type[M] | None = None
         self._names: list[str] = []
+        self._annotations = tuple(annotations)
 
         def values(*args: Any) -> QuerySet[Any, Any]:
             queryset = build(*args)
             self._model = queryset.model
             self._names = [f.attname for f in queryset.model._meta.concrete_fields]
-            return queryset.values_list(*self._names)
+            return queryset.values_list(*self._names, *self._annotations)
 
         self._query = PreparedQuery(values, *kinds)
 
-    def all(self, *args: Any, using: str = "default") -> list[M]:
+    def annotated(self, *args: Any, using: str = "default") -> list[tuple[M, tuple[Any, ...]]]:
         rows = self._query.rows(*args, using=using)
         model = self._model
         assert model is not None  # noqa: S101 - set while preparing
-        return [model.from_db(using, self._names, row) for row in rows]
+        width = len(self._names)
+        return [(model.from_db(using, self._names, row[:width]), row[width:]) for row in rows]
+
+    def all(self, *args: Any, using: str = "default") -> list[M]:
+        return [instance for instance, _ in self.annotated(*args, using=using)]
 
     def first(self, *args: Any, using: str = "default") -> M | None:
         found = self.all(*args, using=using)

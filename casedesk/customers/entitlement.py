@@ -6,11 +6,12 @@ product may open cases. Everyone else gets a polite, specific answer (never a si
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -55,16 +56,20 @@ def contracts_in_force(organization_id: int, day: date) -> QuerySet[Contract]:
     )
 
 
-# Every intake reads these; usually one row, rarely two (a renewal overlapping).
+# Every intake reads these; usually one row, rarely two (a renewal overlapping). Whether
+# the requester is designated comes along, in the same round trip.
 _covering_contracts = PreparedModelQuery(
-    lambda organization_id, product_id, day: (
+    lambda organization_id, product_id, day, contact_id: (
         contracts_in_force(organization_id, day)
         .filter(products=product_id)
+        .annotate(designated=Exists(ContactRole.objects.filter(contact_id=contact_id)))
         .order_by("-valid_from", "pk")
     ),
     int,
     int,
     date,
+    int,
+    annotations=("designated",),
 )
 
 
@@ -155,9 +160,8 @@ def _not_designated(organization_id: int) -> IntakeDecision:
 
 
 def _contract_decision(
-    organization_id: int, product: Product, severity: int, day: date
+    covering: Sequence[Contract], organization_id: int, product: Product, severity: int, day: date
 ) -> IntakeDecision:
-    covering = _covering_contracts.all(organization_id, product.pk, day)
     active = [c for c in covering if c.standing == Contract.Standing.ACTIVE]
     if active:
         return IntakeDecision(Outcome.ACCEPT, None, "", contract=active[0])
@@ -270,10 +274,14 @@ def decide_intake(
             reference_persons=names,
         )
     day = timezone.localdate(at)
-    decision = _contract_decision(contact.organization_id, product, severity, day)
+    rows = _covering_contracts.annotated(contact.organization_id, product.pk, day, contact.pk)
+    covering = [contract for contract, _ in rows]
+    decision = _contract_decision(covering, contact.organization_id, product, severity, day)
     if decision.outcome == Outcome.REFUSE:
         return decision
-    if not approved and not is_designated(contact):
+    # The rows say whether the contact holds a role (is_designated, without another query).
+    designated = contact.is_active and bool(rows[0][1][0])
+    if not approved and not designated:
         return _not_designated(contact.organization_id)
     return _after_hours(decision, channel, at)
 

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Exists
 from django.test.utils import CaptureQueriesContext
 
 from casedesk.cases.models import Case
 from casedesk.core.prepared import NotPreparable, PreparedModelQuery, PreparedQuery
-from casedesk.customers.models import Contract
+from casedesk.customers.models import ContactRole, Contract
 from tests import factories
 
 _cases_of = PreparedQuery(
@@ -47,6 +48,34 @@ def test_rows_match_the_orm_for_each_set_of_values(
                 .values_list("id", "number", "created_at", "intake_data", "meeting_requested")
             )
             assert _cases_of.rows(contact.organization_id, subject) == expected
+
+
+_contracts_with_role = PreparedModelQuery(
+    lambda organization_id, contact_id: (
+        Contract.objects.filter(organization_id=organization_id)
+        .annotate(designated=Exists(ContactRole.objects.filter(contact_id=contact_id)))
+        .order_by("pk")
+    ),
+    int,
+    int,
+    annotations=("designated",),
+)
+
+
+@pytest.mark.django_db
+def test_annotations_come_beside_the_instances(contact_a: Any, contact_b: Any) -> None:
+    ContactRole.objects.filter(contact=contact_b).delete()
+    for contact, designated in ((contact_a, True), (contact_b, False)):
+        found = _contracts_with_role.annotated(contact.organization_id, contact.pk)
+        expected = list(Contract.objects.filter(organization_id=contact.organization_id))
+        assert [c for c, _ in found] == expected
+        assert found
+        assert [bool(values[0]) for _, values in found] == [designated] * len(expected)
+        assert _contracts_with_role.all(contact.organization_id, contact.pk) == expected
+    assert _contracts_with_role.annotated(contact_a.organization_id, contact_b.pk)[0][1] in (
+        (False,),
+        (0,),
+    )
 
 
 @pytest.mark.django_db
