@@ -17,7 +17,7 @@ Arguments are ints, strs, dates or aware datetimes, never None (None changes the
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
@@ -204,16 +204,34 @@ class PreparedInsert(Generic[M]):
     `get_db_prep_save`) and sets the primary key from RETURNING. It sends no
     pre_save/post_save signals: use it only for models nothing listens to (configuration
     models count their changes by signal, see configcache).
+
+    `computed` maps a field to an SQL expression the INSERT evaluates instead of a value
+    (with `%s` for the named attributes of the object, in order); the object gets the
+    written value from RETURNING. That saves a query and its round trip before the INSERT.
     """
 
-    def __init__(self, model: type[M], *, ignore_conflicts: bool = False) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        ignore_conflicts: bool = False,
+        computed: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+    ) -> None:
         meta = model._meta
         pk = meta.pk
         if pk is None or not isinstance(pk, models.AutoField | models.BigAutoField):
             raise NotPreparable(f"{meta.label} has no automatic primary key")
         self._model = model
         self._pk = pk
-        self._fields = [f for f in meta.local_concrete_fields if f is not pk]
+        concrete = {f.name: f for f in meta.local_concrete_fields if f is not pk}
+        if not set(computed or {}) <= set(concrete):
+            raise NotPreparable(f"{meta.label} has no fields {set(computed or {}) - set(concrete)}")
+        self._computed = [
+            (concrete[name], sql, tuple(attnames))
+            for name, (sql, attnames) in (computed or {}).items()
+        ]
+        skipped = {field for field, _, _ in self._computed}
+        self._fields = [f for f in meta.local_concrete_fields if f is not pk and f not in skipped]
         if any(f.generated for f in self._fields):
             raise NotPreparable(f"{meta.label} has a generated field")
         # As bulk_create(ignore_conflicts=True): a row that breaks a unique constraint is
@@ -229,10 +247,15 @@ class PreparedInsert(Generic[M]):
         # As save() does: an unsaved related object is an error, a saved one's id is copied.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         statement, writers = self._plans.get(using) or self._build(using)
-        row = fetch_one(connection, statement, _db_values(writers, obj, connection, add=True))
+        values = _db_values(writers, obj, connection, add=True)
+        for _field, _sql, attnames in self._computed:
+            values.extend(getattr(obj, name) for name in attnames)
+        row = fetch_one(connection, statement, values)
         if row is None:  # a conflict, ignored
             return obj
         obj.pk = row[0]
+        for (field, _sql, _names), value in zip(self._computed, row[1:], strict=True):
+            setattr(obj, field.attname, value)
         obj._state.adding = False
         obj._state.db = using
         return obj
@@ -242,7 +265,8 @@ class PreparedInsert(Generic[M]):
         if not connection.features.can_return_columns_from_insert:
             raise NotPreparable(f"{connection.vendor} cannot return the new row's id")
         qn = connection.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in self._fields)
+        computed = [field for field, _, _ in self._computed]
+        columns = ", ".join(qn(f.column) for f in [*self._fields, *computed])
         for field in self._fields:
             # A field may ask for its own SQL around the value (BinaryField does, but on our
             # databases it is the plain one).
@@ -251,7 +275,7 @@ class PreparedInsert(Generic[M]):
                 and field.get_placeholder(b"", None, connection) != "%s"
             ):
                 raise NotPreparable(f"{field.name} needs its own placeholder")
-        marks = ", ".join(["%s"] * len(self._fields))
+        marks = ", ".join(["%s"] * len(self._fields) + [f"({sql})" for _, sql, _ in self._computed])
         # The ORM's own words for "skip a conflicting row" on each database.
         on_conflict = OnConflict.IGNORE if self._ignore_conflicts else None
         insert = connection.ops.insert_statement(on_conflict=on_conflict)
@@ -261,7 +285,7 @@ class PreparedInsert(Generic[M]):
             for part in (
                 f"{insert} {qn(self._model._meta.db_table)} ({columns}) VALUES ({marks})",
                 suffix,
-                f"RETURNING {qn(self._pk.column)}",
+                "RETURNING " + ", ".join(qn(f.column) for f in [self._pk, *computed]),
             )
             if part
         )

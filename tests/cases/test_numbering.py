@@ -43,6 +43,8 @@ def _assert_gapless(numbers: list[str], expected: int) -> None:
     assert len(numbers) == len(set(numbers)) == expected
     sequences = sorted(int(n.split("-")[1]) for n in numbers)
     assert sequences == list(range(1, expected + 1))
+    # Each new case went last in the organization's order, none beside another.
+    assert sorted(Case.objects.values_list("rank", flat=True)) == list(range(1, expected + 1))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -106,3 +106,15 @@ def test_non_designated_colleague_cannot_reorder(
 def test_subject_is_kept_on_one_line(contact_a: Any, product: Any) -> None:
     case = factories.make_case(contact_a, product, subject="Printer\nBcc: x@evil.test  ")
     assert case.subject == "Printer Bcc: x@evil.test"
+
+
+def test_a_new_case_is_ranked_after_the_open_ones_of_its_organization(
+    three: list[Case], contact_a: Any, contact_b: Any, org_a: Any, product: Any
+) -> None:
+    assert [c.rank for c in three] == [1, 2, 3]
+    actions.do_change_case_status(actor=contact_a.user, case=three[2], status=Status.CLOSED)
+    fourth = factories.make_case(contact_a, product, subject="four")
+    elsewhere = factories.make_case(contact_b, product, subject="elsewhere")
+    # The rank the INSERT chose is the one the object (and the API's answer) carries.
+    assert (fourth.rank, elsewhere.rank) == (3, 1)
+    assert _ranks(org_a) == {"one": 1, "two": 2, "three": 0, "four": 3}

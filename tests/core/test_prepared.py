@@ -138,6 +138,21 @@ def test_querysets_that_cannot_be_prepared_say_so(build: Any) -> None:
         PreparedQuery(build, str).rows("x")
 
 
+@pytest.mark.django_db
+def test_an_insert_can_let_the_database_compute_a_column(contact_a: Any, product: Any) -> None:
+    from casedesk.core.prepared import PreparedInsert
+
+    insert = PreparedInsert(Case, computed={"rank": ("%s * 10 + %s", ("severity", "queue_class"))})
+    case = factories.make_case(contact_a, product)
+    copy = Case(**{**_row(Case, case.pk), "number": "2026-999999", "severity": 4})
+    copy.rank = None
+    insert.save(copy)
+    assert copy.rank == 4 * 10 + copy.queue_class
+    assert Case.objects.get(pk=copy.pk).rank == copy.rank
+    with pytest.raises(NotPreparable, match="no fields"):
+        PreparedInsert(Case, computed={"nothing": ("1", ())})
+
+
 def _row(model: Any, pk: int) -> dict[str, Any]:
     return {
         f.attname: getattr(model.objects.get(pk=pk), f.attname)

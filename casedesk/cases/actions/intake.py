@@ -18,7 +18,6 @@ from casedesk.cases.actions.base import (
     attach_uploads,
     insert_case,
     insert_message,
-    next_rank,
     validate_uploads,
 )
 from casedesk.cases.attachments import Upload, delete_stored, store_upload
@@ -193,8 +192,7 @@ def _create_case(
     try:
         with transaction.atomic(savepoint=False):
             case.number = allocate_case_number(now)
-            case.rank = next_rank(requester.organization_id)
-            insert_case.save(case)
+            insert_case.save(case)  # and its rank (actions.base.NEXT_RANK_SQL)
             timers.save_case_clocks(case=case, planned=clocks)
             insert_message.save(message)
             created.new_value = case.number
