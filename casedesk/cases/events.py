@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 from django.db import models
 from django.utils import formats, timezone
@@ -16,35 +17,7 @@ from casedesk.core.prepared import PreparedInsert
 from casedesk.customers.models import Contact
 
 _insert_event = PreparedInsert(CaseEvent)
-
-
-def record_case_event(
-    *,
-    case: Case,
-    actor: User | None,
-    kind: str,
-    field: str = "",
-    old: object = "",
-    new: object = "",
-    on_behalf_of_customer: bool = False,
-    data: dict[str, Any] | None = None,
-    contact: Contact | None = None,
-) -> CaseEvent:
-    """`contact`: the customer who acted without a login (e-mail), named in the trail as
-    the actor would be."""
-    return save_case_event(
-        case_event(
-            case=case,
-            actor=actor,
-            kind=kind,
-            field=field,
-            old=old,
-            new=new,
-            on_behalf_of_customer=on_behalf_of_customer,
-            data=data,
-            contact=contact,
-        )
-    )
+P = ParamSpec("P")
 
 
 def case_event(
@@ -59,8 +32,9 @@ def case_event(
     data: dict[str, Any] | None = None,
     contact: Contact | None = None,
 ) -> CaseEvent:
-    """The audit row record_case_event writes, not yet saved: an action builds it before
-    its transaction when the case itself is still to be written."""
+    """An audit row, not yet saved: an action builds it before its transaction when the
+    case itself is still to be written. `contact`: the customer who acted without a login
+    (e-mail), named in the trail as the actor would be."""
     if contact is not None and actor is None:
         data = {**(data or {}), "by": contact.name, "by_contact": contact.pk}
     return CaseEvent(
@@ -78,6 +52,17 @@ def case_event(
 
 def save_case_event(event: CaseEvent) -> CaseEvent:
     return _insert_event.save(event)
+
+
+def _saved(build: Callable[P, CaseEvent]) -> Callable[P, CaseEvent]:
+    def record(*args: P.args, **kwargs: P.kwargs) -> CaseEvent:
+        return save_case_event(build(*args, **kwargs))
+
+    return record
+
+
+# The audit row of a change, written in the change's transaction (case_event's arguments).
+record_case_event = _saved(case_event)
 
 
 _KIND_LABELS = {
