@@ -207,7 +207,8 @@ class PreparedInsert(Generic[M]):
 
     `computed` maps a field to an SQL expression the INSERT evaluates instead of a value
     (with `%s` for the named attributes of the object, in order); the object gets the
-    written value from RETURNING. That saves a query and its round trip before the INSERT.
+    written value from RETURNING, as the driver returns it (no field conversion: use it for
+    integers). That saves a query and its round trip before the INSERT.
     """
 
     def __init__(

@@ -30,8 +30,6 @@ from casedesk.customers.access import contact_for_user
 from casedesk.customers.models import Contact
 from casedesk.sla import timers
 
-# The rows every new case and message writes, and the case row every reply and status
-# change rewrites; see PreparedInsert and PreparedUpdate.
 # A new case goes last in its organization's priority order. The INSERT finds that rank
 # itself: one round trip fewer while the case holds the year's number (on PostgreSQL
 # every new case waits for that row), and still after it, so it sees the case before.
@@ -39,6 +37,8 @@ NEXT_RANK_SQL = (
     'COALESCE((SELECT "rank" FROM "cases_case" WHERE "organization_id" = %s '
     'AND NOT ("status" = \'closed\') ORDER BY "rank" DESC LIMIT 1), 0) + 1'
 )
+# The rows every new case and message writes, and the case row every reply and status
+# change rewrites; see PreparedInsert and PreparedUpdate.
 insert_case = PreparedInsert(Case, computed={"rank": (NEXT_RANK_SQL, ("organization_id",))})
 insert_message = PreparedInsert(Message)
 update_case = PreparedUpdate(Case)
