@@ -28,7 +28,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.sql.compiler import SQLCompiler
 
 from casedesk.core.dbvalues import SLOW, FieldWriter
-from casedesk.core.fastsql import Statement, fetch_all, fetch_one, row_count
+from casedesk.core.fastsql import Statement, fetch_all, row_count, send
 
 M = TypeVar("M", bound=models.Model)
 Kind = type[int] | type[str] | type[date] | type[datetime]
@@ -209,6 +209,11 @@ class PreparedInsert(Generic[M]):
     (with `%s` for the named attributes of the object, in order); the object gets the
     written value from RETURNING, as the driver returns it (no field conversion: use it for
     integers). That saves a query and its round trip before the INSERT.
+
+    An object that has its primary key already (one reserved from the table's sequence)
+    is written with it. Inside `fastsql.pipeline()` the INSERT goes out without waiting:
+    the object gets its primary key and computed values as the block ends, so rows that
+    point to it need it to have its key before.
     """
 
     def __init__(
@@ -238,8 +243,8 @@ class PreparedInsert(Generic[M]):
         # As bulk_create(ignore_conflicts=True): a row that breaks a unique constraint is
         # not written, and its object keeps no primary key.
         self._ignore_conflicts = ignore_conflicts
-        # Per connection alias: the INSERT and how each field's value is written.
-        self._plans: dict[str, tuple[Statement, list[FieldWriter]]] = {}
+        # Per connection alias and given key or not: the INSERT and how values are written.
+        self._plans: dict[tuple[str, bool], tuple[Statement, list[FieldWriter]]] = {}
 
     def save(self, obj: M, *, using: str = "default") -> M:
         if type(obj) is not self._model or not obj._state.adding:
@@ -247,27 +252,36 @@ class PreparedInsert(Generic[M]):
         connection = connections[using]
         # As save() does: an unsaved related object is an error, a saved one's id is copied.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-        statement, writers = self._plans.get(using) or self._build(using)
+        with_pk = obj.pk is not None
+        statement, writers = self._plans.get((using, with_pk)) or self._build(using, with_pk)
         values = _db_values(writers, obj, connection, add=True)
+        if with_pk:
+            values.insert(0, obj.pk)
         for _field, _sql, attnames in self._computed:
             values.extend(getattr(obj, name) for name in attnames)
-        row = fetch_one(connection, statement, values)
-        if row is None:  # a conflict, ignored
-            return obj
-        obj.pk = row[0]
-        for (field, _sql, _names), value in zip(self._computed, row[1:], strict=True):
-            setattr(obj, field.attname, value)
-        obj._state.adding = False
-        obj._state.db = using
+
+        def written(row: tuple[Any, ...] | None) -> None:
+            if row is None:  # a conflict, ignored
+                if with_pk:
+                    obj.pk = None
+                return
+            obj.pk = row[0]
+            for (field, _sql, _names), value in zip(self._computed, row[1:], strict=True):
+                setattr(obj, field.attname, value)
+            obj._state.adding = False
+            obj._state.db = using
+
+        send(connection, statement, values, written)
         return obj
 
-    def _build(self, using: str) -> tuple[Statement, list[FieldWriter]]:
+    def _build(self, using: str, with_pk: bool) -> tuple[Statement, list[FieldWriter]]:
         connection = connections[using]
         if not connection.features.can_return_columns_from_insert:
             raise NotPreparable(f"{connection.vendor} cannot return the new row's id")
         qn = connection.ops.quote_name
         computed = [field for field, _, _ in self._computed]
-        columns = ", ".join(qn(f.column) for f in [*self._fields, *computed])
+        given = [self._pk] if with_pk else []
+        columns = ", ".join(qn(f.column) for f in [*given, *self._fields, *computed])
         for field in self._fields:
             # A field may ask for its own SQL around the value (BinaryField does, but on our
             # databases it is the plain one).
@@ -276,7 +290,9 @@ class PreparedInsert(Generic[M]):
                 and field.get_placeholder(b"", None, connection) != "%s"
             ):
                 raise NotPreparable(f"{field.name} needs its own placeholder")
-        marks = ", ".join(["%s"] * len(self._fields) + [f"({sql})" for _, sql, _ in self._computed])
+        marks = ", ".join(
+            ["%s"] * len(given + self._fields) + [f"({sql})" for _, sql, _ in self._computed]
+        )
         # The ORM's own words for "skip a conflicting row" on each database.
         on_conflict = OnConflict.IGNORE if self._ignore_conflicts else None
         insert = connection.ops.insert_statement(on_conflict=on_conflict)
@@ -291,7 +307,7 @@ class PreparedInsert(Generic[M]):
             if part
         )
         plan = Statement(sql), [FieldWriter(field, connection) for field in self._fields]
-        self._plans[using] = plan
+        self._plans[(using, with_pk)] = plan
         return plan
 
 

@@ -13,7 +13,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from casedesk.cases.models import CaseNumberCounter
-from casedesk.core.fastsql import Statement, fetch_all, fetch_one, row_count
+from casedesk.core.fastsql import Statement, fetch_all, fetch_one, pipeline, row_count, send
 
 _INSERT = Statement('INSERT INTO "cases_casenumbercounter" ("year", "last") VALUES (%s, %s)')
 _FROM = Statement(
@@ -113,3 +113,56 @@ def test_query_counting_and_execute_wrappers_see_every_statement() -> None:
     with connection.execute_wrapper(wrapper):
         assert row_count(connection, _BUMP, [2030]) == 1
     assert seen == [_BUMP.sql]
+
+
+_INSERT_RETURNING = Statement(
+    'INSERT INTO "cases_casenumbercounter" ("year", "last") VALUES (%s, %s) RETURNING "last"'
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_sent_in_a_pipeline_are_answered_as_it_ends(unwatched: None) -> None:
+    answers: list[Any] = []
+    with transaction.atomic(), pipeline(connection):
+        send(connection, _INSERT_RETURNING, [2030, 7], answers.append)
+        send(connection, _INSERT_RETURNING, [2031, 8], answers.append)
+        # PostgreSQL has not been waited for; SQLite ran each statement as it came.
+        assert answers == ([] if connection.vendor == "postgresql" else [(7,), (8,)])
+        # A read waits for its own answer, and sees what was sent before it.
+        assert fetch_all(connection, _FROM, [2030]) == [(2030, 7), (2031, 8)]
+        assert row_count(connection, _BUMP, [2031]) == 1
+        send(connection, _FROM, [2040], answers.append)
+    assert answers == [(7,), (8,), None]
+    assert fetch_all(connection, _FROM, [2030]) == [(2030, 7), (2031, 9)]
+    assert CaseNumberCounter.objects.filter(year__gte=2030).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_statement_in_a_pipeline_raises_djangos_error(unwatched: None) -> None:
+    answers: list[Any] = []
+
+    def insert_twice() -> None:
+        with transaction.atomic(), pipeline(connection):
+            send(connection, _INSERT_RETURNING, [2030, 1], answers.append)
+            send(connection, _INSERT_RETURNING, [2030, 2], answers.append)
+            send(connection, _INSERT_RETURNING, [2031, 3], answers.append)
+
+    with pytest.raises(IntegrityError):
+        insert_twice()
+    # Nothing of the block was written, and no answer was taken for a row that is not there
+    # (SQLite answered the first insert before the second failed).
+    assert answers == ([] if connection.vendor == "postgresql" else [(1,)])
+    assert fetch_all(connection, _FROM, [2030]) == []
+    with transaction.atomic(), pipeline(connection):
+        send(connection, _INSERT_RETURNING, [2032, 4], answers.append)
+    assert answers[-1] == (4,)
+    assert CaseNumberCounter.objects.filter(year__gte=2030).count() == 1
+
+
+@pytest.mark.django_db
+def test_watched_statements_are_not_pipelined() -> None:
+    answers: list[Any] = []
+    with CaptureQueriesContext(connection) as captured, pipeline(connection):
+        send(connection, _INSERT_RETURNING, [2030, 5], answers.append)
+        assert answers == [(5,)]
+    assert [q["sql"] for q in captured.captured_queries if "2030" in q["sql"]]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists
 from django.test.utils import CaptureQueriesContext
 
@@ -151,6 +151,37 @@ def test_an_insert_can_let_the_database_compute_a_column(contact_a: Any, product
     assert Case.objects.get(pk=copy.pk).rank == copy.rank
     with pytest.raises(NotPreparable, match="no fields"):
         PreparedInsert(Case, computed={"nothing": ("1", ())})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_with_reserved_keys_go_out_together_in_a_pipeline(
+    contact_a: Any, product: Any
+) -> None:
+    from casedesk.cases.models import Message
+    from casedesk.core.fastsql import pipeline
+    from casedesk.core.prepared import PreparedInsert
+
+    insert_case = PreparedInsert(Case, computed={"rank": ("%s * 10", ("severity",))})
+    insert_message = PreparedInsert(Message)
+    case = factories.make_case(contact_a, product)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))")
+            reserved = cursor.fetchone()[0]
+        else:
+            reserved = case.pk + 1000
+    copy = Case(**{**_row(Case, case.pk), "number": "2026-999998", "severity": 3})
+    copy.pk, copy.rank = reserved, None
+    message = Message(case=copy, author_contact=contact_a, body="first", created_at=copy.created_at)
+    with transaction.atomic(), pipeline(connection):
+        insert_case.save(copy)
+        insert_message.save(message)  # points to the case's reserved key
+        # On PostgreSQL nothing is answered yet; SQLite wrote each row as it came.
+        assert (copy.rank is None) == (connection.vendor == "postgresql")
+        assert (message.pk is None) == (connection.vendor == "postgresql")
+    assert (copy.pk, copy.rank, copy._state.adding) == (reserved, 30, False)
+    assert Case.objects.get(pk=reserved).rank == 30
+    assert Message.objects.get(pk=message.pk).case_id == reserved
 
 
 def _row(model: Any, pk: int) -> dict[str, Any]:

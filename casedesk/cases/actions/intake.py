@@ -34,7 +34,7 @@ from casedesk.cases.models import (
     queue_class_for,
 )
 from casedesk.cases.numbering import allocate_case_number
-from casedesk.core import clock
+from casedesk.core import clock, fastsql
 from casedesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from casedesk.customers.access import contact_for_user
 from casedesk.customers.entitlement import IntakeDecision, Outcome, decide_intake, is_approver
@@ -191,12 +191,15 @@ def _create_case(
     stored: list[str] = []
     try:
         with transaction.atomic(savepoint=False):
-            case.number = allocate_case_number(now)
-            insert_case.save(case)  # and its rank (actions.base.NEXT_RANK_SQL)
+            # The case and the rows that point to it go out together; the ORM's writes
+            # come after them (see core.fastsql.pipeline).
+            with fastsql.pipeline(transaction.get_connection()):
+                case.number, case.pk = allocate_case_number(now)
+                insert_case.save(case)  # and its rank (actions.base.NEXT_RANK_SQL)
+                insert_message.save(message)
+                created.new_value = case.number
+                save_case_event(created)
             timers.save_case_clocks(case=case, planned=clocks)
-            insert_message.save(message)
-            created.new_value = case.number
-            save_case_event(created)
             attach_uploads(case=case, message=message, actor=actor, checked=checked, stored=stored)
             if in_transaction is not None:
                 in_transaction(case)
