@@ -24,11 +24,11 @@ once: the same statements in the same order, the same results.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
@@ -121,15 +121,24 @@ class _Pipeline:
     answers: list[Callable[[], None]] = field(default_factory=list)
 
 
-# By the driver's connection: Django's may come behind a proxy (django.db.connection).
-_pipelines: WeakKeyDictionary[Any, _Pipeline] = WeakKeyDictionary()
+# This thread's open pipelines, by the driver's connection (Django's may come behind a
+# proxy, django.db.connection).
+_open = threading.local()
+
+
+def _pipelines() -> dict[int, _Pipeline]:
+    try:
+        pipelines: dict[int, _Pipeline] = _open.pipelines
+    except AttributeError:
+        pipelines = _open.pipelines = {}
+    return pipelines
 
 
 def _pipeline_of(connection: BaseDatabaseWrapper) -> _Pipeline | None:
     driver = connection.connection
     if connection.vendor != "postgresql" or driver is None:
         return None
-    return _pipelines.get(driver)
+    return _pipelines().get(id(driver))
 
 
 @contextmanager
@@ -149,11 +158,11 @@ def pipeline(connection: BaseDatabaseWrapper) -> Iterator[None]:
     driver = connection.connection
     try:
         with driver.pipeline() as pipelined:
-            state = _pipelines[driver] = _Pipeline(pipelined)
+            state = _pipelines()[id(driver)] = _Pipeline(pipelined)
             try:
                 yield
             finally:
-                del _pipelines[driver]
+                del _pipelines()[id(driver)]
         for answer in state.answers:
             answer()
     except connection.Database.Error:  # type: ignore[attr-defined]
