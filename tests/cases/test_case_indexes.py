@@ -59,3 +59,26 @@ def test_cases_by_site_and_by_assignee_use_their_partial_indexes(case_a: Any, ag
             query = Case.objects.filter(**{lookup: [value] if lookup.endswith("__in") else value})
             assert index in _plan(*query.values_list("pk").query.sql_with_params()), lookup
             assert list(query.values_list("pk", flat=True)) == [case_a.pk]
+
+
+@pytest.mark.django_db
+def test_numbers_are_found_through_the_unique_index(case_a: Any) -> None:
+    from casedesk.cases.search import filter_by_query
+
+    start = case_a.number[:7]
+    for query in (
+        Case.objects.filter(number=case_a.number),
+        filter_by_query(Case.objects.all(), start, include_notes=False),
+    ):
+        plan = _plan(*query.values_list("pk").query.sql_with_params())
+        unique = "cases_case_number_key" if connection.vendor == "postgresql" else "autoindex"
+        assert unique in plan, plan
+    assert [c.pk for c in filter_by_query(Case.objects.all(), start, include_notes=False)] == [
+        case_a.pk
+    ]
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "cases_case")
+    # No second index on the number (PostgreSQL's pattern-ops one is dropped by 0012).
+    assert [name for name, c in indexes.items() if c["columns"] == ["number"]] == [
+        name for name, c in indexes.items() if c["columns"] == ["number"] and c["unique"]
+    ]
