@@ -48,7 +48,8 @@ def allocate_case_number(at: datetime) -> tuple[str, int | None]:
     row = fetch_one(connection, increment, [year])
     if row is None:
         # INSERT .. ON CONFLICT DO NOTHING: racing the first case of a year does not abort
-        # this transaction with an IntegrityError.
+        # this transaction with an IntegrityError. (It reads no row count, so it may run
+        # inside the intake's pipeline, see core.fastsql.)
         CaseNumberCounter.objects.bulk_create([CaseNumberCounter(year=year)], ignore_conflicts=True)
         row = fetch_one(connection, increment, [year])
     if row is None:

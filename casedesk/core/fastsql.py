@@ -141,16 +141,28 @@ def _pipeline_of(connection: BaseDatabaseWrapper) -> _Pipeline | None:
     return _pipelines().get(id(driver))
 
 
+def _can_pipeline(connection: BaseDatabaseWrapper) -> bool:
+    # libpq 14 or later: psycopg-binary brings one, a psycopg built on an older system
+    # libpq does not.
+    database: Any = connection.Database  # type: ignore[attr-defined]
+    driver_pipeline: Any = getattr(database, "Pipeline", None)
+    return driver_pipeline is not None and bool(driver_pipeline.is_supported())
+
+
 @contextmanager
 def pipeline(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """Statements `send` inside the block go out without waiting for each other (see the
     module's text); their `then` run in order as the block ends (the outermost, if blocks
-    nest), after the last answer is in. Only this module's functions inside: the ORM reads
-    row counts, which psycopg has only once the answers are in."""
+    nest), after the last answer is in. Only inside a transaction, which makes the block's
+    statements one unit as they are elsewhere. Only this module's functions inside: the ORM
+    reads row counts, which psycopg has only once the answers are in, and would turn
+    autocommit off with a statement in flight."""
     if (
         connection.vendor != "postgresql"
+        or not connection.in_atomic_block
         or _watched(connection)
         or _pipeline_of(connection) is not None
+        or not _can_pipeline(connection)
     ):
         yield
         return

@@ -159,6 +159,16 @@ def test_a_failing_statement_in_a_pipeline_raises_djangos_error(unwatched: None)
     assert CaseNumberCounter.objects.filter(year__gte=2030).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_nothing_is_pipelined(unwatched: None) -> None:
+    # Each statement commits on its own, as it would without the block.
+    answers: list[Any] = []
+    with pipeline(connection):
+        send(connection, _INSERT_RETURNING, [2030, 6], answers.append)
+        assert answers == [(6,)]
+    assert CaseNumberCounter.objects.filter(year=2030).count() == 1
+
+
 @pytest.mark.django_db
 def test_watched_statements_are_not_pipelined() -> None:
     answers: list[Any] = []
