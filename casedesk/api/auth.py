@@ -13,7 +13,7 @@ from casedesk.api.errors import InsufficientScope, TokenNotUsable
 from casedesk.api.models import ApiToken
 from casedesk.api.ratelimit import check_rate
 from casedesk.api.tokens import hash_token, looks_like_token
-from casedesk.core import clock, configcache
+from casedesk.core import clock
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Recording every use would turn each read into a write; a minute's precision is plenty.
@@ -24,18 +24,15 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         if not looks_like_token(token):
             return None
-        # A contact's organization comes along: nearly every request checks it. So does the
-        # configuration version, this request's snapshot (core.configcache).
+        # A contact's organization comes along: nearly every request checks it.
         found = (
             ApiToken.objects.select_related("owner__contact__organization")
-            .annotate(config_version=configcache.version_column())
             .filter(token_hash=hash_token(token))
             .first()
         )
         now = clock.now()
         if found is None or not found.owner.is_active:
             return None
-        configcache.adopt_version(found.config_version)
         if found.revoked_at is not None:
             raise TokenNotUsable("revoked")
         if not found.is_usable_at(now):

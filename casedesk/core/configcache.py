@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
-from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from casedesk.core.fastsql import Statement, fetch_one
@@ -37,13 +36,6 @@ _snapshot = threading.local()
 
 
 _VERSION = Statement("SELECT number FROM core_configversion WHERE id = 1")
-
-
-def version_column() -> Subquery:
-    """The version as a column of another query (see adopt_version)."""
-    from casedesk.core.models import ConfigVersion  # this module loads with the apps
-
-    return Subquery(ConfigVersion.objects.filter(pk=1).values("number"))
 
 
 def current_version() -> int:
@@ -66,17 +58,6 @@ def request_snapshot() -> Iterator[None]:
         yield
     finally:
         _snapshot.active, _snapshot.version = False, None
-
-
-def adopt_version(version: int | None) -> None:
-    """Take the version a request's first query read along (`version_column`; the API's
-    token lookup does) as its snapshot: one round trip fewer per request."""
-    if (
-        getattr(_snapshot, "active", False)
-        and _snapshot.version is None
-        and not transaction.get_connection().in_atomic_block
-    ):
-        _snapshot.version = version or 0
 
 
 def _version() -> int:
