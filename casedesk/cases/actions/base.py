@@ -36,8 +36,8 @@ from casedesk.sla import timers
 # itself: one round trip fewer while the case holds the year's number (on PostgreSQL
 # every new case waits for that row), and still after it, so it sees the case before.
 NEXT_RANK_SQL = (
-    'COALESCE((SELECT "rank" FROM "cases_case" WHERE "organization_id" = %s '
-    'AND NOT ("status" = \'closed\') ORDER BY "rank" DESC LIMIT 1), 0) + 1'
+    'COALESCE((SELECT "rank" FROM "cases_case" WHERE "organization_id" = %s '  # noqa: S608 - the closed status is a code constant, values bound
+    f'AND NOT ("status" = \'{Status.CLOSED.value}\') ORDER BY "rank" DESC LIMIT 1), 0) + 1'
 )
 # The rows every new case and message writes, and the case row every reply and status
 # change rewrites; see PreparedInsert and PreparedUpdate.
