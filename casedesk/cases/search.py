@@ -1,8 +1,9 @@
 """Full-text search over case subjects and messages.
 
 PostgreSQL: GIN indexes on to_tsvector('simple', …) (no stemming: customers write in five
-languages). SQLite: FTS5 tables kept by triggers (unicode61, diacritics folded). Both are
-created by migration 0004. Contacts never match on internal notes.
+languages). SQLite: FTS5 tables (unicode61, diacritics folded) that new rows join in
+batches (cases.search_index), caught up before every search. Both are created by migration
+0004. Contacts never match on internal notes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from casedesk.cases.models import Case
+from casedesk.cases.search_index import index_backlog
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 NUMBER_PREFIX = re.compile(r"\d{4}(-\d{0,6})?")
@@ -58,6 +60,7 @@ def filter_by_text(qs: QuerySet[Case], q: str, *, include_notes: bool) -> QueryS
         query = " & ".join(f"{t}:*" for t in terms)
         matches = RawSQL(PG_SQL[include_notes], (query, query))  # noqa: S611 - literal SQL
     else:
+        index_backlog()
         match = _fts5_query(terms)
         matches = RawSQL(FTS_SQL[include_notes], (match, match))  # noqa: S611 - literal SQL
     return qs.filter(id__in=matches)

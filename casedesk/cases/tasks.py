@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from casedesk.cases import notifications, reminders
+from casedesk.cases import notifications, reminders, search_index
 from casedesk.core import clock
 
 
@@ -27,6 +27,12 @@ def send_held_request_notice(held_id: int) -> None:
 @db_task(retries=5, retry_delay=60)
 def send_held_request_rejected(held_id: int) -> None:
     notifications.send_held_request_rejected(held_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def index_search_backlog() -> None:
+    # Searches catch up themselves; this keeps what they find to do small.
+    search_index.index_backlog()
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -4,6 +4,7 @@ leave everything else (the full-text triggers on SQLite) in place, on either dat
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -59,3 +60,26 @@ def test_0009_drops_only_covered_foreign_key_indexes(executor: MigrationExecutor
     assert _triggers() == triggers
     if connection.vendor == "sqlite":
         assert {"cases_case_fts_ai", "cases_message_fts_ai"} <= triggers
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text tables only")
+def test_0013_batches_search_indexing_and_back(executor: MigrationExecutor, case_a: Any) -> None:
+    from casedesk.cases.search_index import verify_index
+
+    # case_a is above the watermark: backwards, it is indexed before the old triggers return.
+    executor.migrate([("cases", "0012_drop_number_pattern_index")])
+    with connection.cursor() as cursor:  # the old triggers' index: every row, no watermark
+        cursor.execute(
+            "INSERT INTO cases_case_fts(cases_case_fts, rank) VALUES ('integrity-check', 1)"
+        )
+    assert "cases_search_progress" not in connection.introspection.table_names()
+    latest = MigrationExecutor(connection)
+    latest.migrate([("cases", "0013_batched_search_index")])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT source, last_id FROM cases_search_progress ORDER BY source")
+        progress = dict(cursor.fetchall())
+    assert progress == {
+        "case": case_a.pk,
+        "message": max(m.pk for m in case_a.messages.all()),
+    }
+    verify_index()
