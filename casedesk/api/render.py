@@ -31,5 +31,5 @@ def encoded(status: int, out: BaseModel) -> tuple[int, str]:
     return status, to_json(out.model_dump(), fallback=_fallback).decode()
 
 
-def json_response(body: str, *, status: int) -> HttpResponse:
+def json_response(body: str | bytes, *, status: int) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="application/json")

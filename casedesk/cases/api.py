@@ -51,7 +51,7 @@ from casedesk.cases.schemas import (
     OrderBody,
     TransitionBody,
     case_out,
-    case_page_out,
+    case_page_json,
     held_out,
     message_out,
 )
@@ -126,7 +126,7 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[CaseRow]:
         "`rank` with `status=closed`.",
     ),
 )
-def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
+def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> HttpResponse:
     user = api_user(request)
     check_keys(
         request.GET,
@@ -137,9 +137,8 @@ def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> CasePage:
     page = search_cases(user=user, params=params)
     queries.add_cached_names(page.items)
     timers = queries.timer_rows([r["id"] for r in page.items]) if user.is_agent else []
-    return CasePage(
-        items=case_page_out(page.items, timers, agent=user.is_agent), next_cursor=page.next_cursor
-    )
+    body = case_page_json(page.items, timers, agent=user.is_agent, next_cursor=page.next_cursor)
+    return json_response(body, status=200)
 
 
 IDEMPOTENCY_DESCRIPTION = (

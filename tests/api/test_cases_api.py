@@ -386,3 +386,32 @@ def test_a_json_reply_is_told_to_use_multipart(api_a: Api, case_a: Case) -> None
     )
     assert "multipart/form-data" in error["message"]
     assert case_a.messages.count() == 1
+
+
+def test_a_list_item_is_the_case_as_its_own_page_shows_it(
+    api_a: Api, agent_api: Api, sla: Any, product: Any, case_a: Any, agent: Any
+) -> None:
+    """List pages are written from their rows without the response models; each item must
+    still be what the models give for the single case, and the page valid against CasePage."""
+    from casedesk.cases.schemas import CasePage
+
+    Case.objects.filter(pk=case_a.pk).update(assignee=agent)
+    opened = api_a.post(
+        "/cases",
+        {
+            "product": product.pk,
+            "subject": "With clocks",
+            "description": "SLA clocks run.",
+            "category": "problem",
+            "severity": 2,
+            "intake_data": {},
+        },
+    ).json()
+    for api in (api_a, agent_api):
+        page = api.get("/cases").json()
+        assert CasePage.model_validate(page).model_dump(mode="json") == page
+        for number in (case_a.number, opened["number"]):
+            (item,) = [i for i in page["items"] if i["number"] == number]
+            assert item == api.get(f"/cases/{number}").json()
+    agent_item = agent_api.get("/cases").json()["items"][0]
+    assert agent_item["sla"], "the SLA clocks are on the page"
