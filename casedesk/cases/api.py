@@ -24,8 +24,13 @@ from casedesk.api.schemas import (
     described,
     responses,
 )
-from casedesk.cases import actions, queries
-from casedesk.cases.access import access_attachment, access_case, cases_visible_to
+from casedesk.cases import actions, listing, queries
+from casedesk.cases.access import (
+    access_attachment,
+    access_case,
+    case_scope,
+    cases_visible_to,
+)
 from casedesk.cases.attachments import INLINE_TYPES, Upload
 from casedesk.cases.models import OPEN, Case, Channel, HeldRequest, Status
 from casedesk.cases.schemas import (
@@ -57,7 +62,7 @@ from casedesk.cases.schemas import (
 )
 from casedesk.cases.search import filter_by_query
 from casedesk.core.errors import DomainError, ErrorCode, NotFound
-from casedesk.core.keyset import Page, paginate
+from casedesk.core.keyset import Page, decode_cursor, page_of, paginate
 from casedesk.customers.access import access_product, require_agent, require_contact
 from casedesk.customers.entitlement import reference_persons
 
@@ -70,19 +75,34 @@ ORDERINGS = {
 }
 # A case number or its beginning: searched as a range on the unique index.
 CaseOut = AgentCaseOut | ContactCaseOut
+# Without any of these, a page is a plain one (cases.listing): every parameter that is not
+# about the page itself, so a filter added later can never be ignored there.
+FILTERS = tuple(sorted(field_names(CaseListParams) - {"sort", "cursor", "limit"}))
 
 
 def search_cases(*, user: User, params: CaseListParams) -> Page[CaseRow]:
     """The list endpoint's query: every filter a column condition, keyset-paginated on an
     ordering that an index serves. `q` is a case number prefix or full-text words matched in
     the subject and the messages (internal notes for agents only)."""
+    open_only = params.sort != "-updated_at"
+    if open_only and params.status == Status.CLOSED:
+        raise DomainError(
+            _("Closed cases have no place in the queue or the rank order."),
+            code=ErrorCode.INVALID_INPUT,
+        )
+    ordering = ORDERINGS[params.sort]
+    if not any(getattr(params, name) for name in FILTERS):
+        values = decode_cursor(Case, ordering, params.cursor) if params.cursor else None
+        rows = listing.plain_page_rows(
+            case_scope(user),
+            ordering=ordering,
+            open_only=open_only,
+            cursor_values=values,
+            size=params.limit,
+        )
+        return page_of(rows, ordering=ordering, size=params.limit)
     qs: QuerySet[Case] = cases_visible_to(user)
-    if params.sort != "-updated_at":
-        if params.status == Status.CLOSED:
-            raise DomainError(
-                _("Closed cases have no place in the queue or the rank order."),
-                code=ErrorCode.INVALID_INPUT,
-            )
+    if open_only:
         # Literally the condition of the partial queue and rank indexes, so the planner
         # can use them.
         qs = qs.filter(OPEN)
@@ -104,7 +124,7 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[CaseRow]:
         qs = filter_by_query(qs, params.q or "", include_notes=user.is_agent)
     return paginate(
         qs.values(*CASE_LIST_FIELDS),
-        ordering=ORDERINGS[params.sort],
+        ordering=ordering,
         cursor=params.cursor,
         size=params.limit,
     )

@@ -36,7 +36,8 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(model: type[Model], ordering: Sequence[str], cursor: str) -> list[Any]:
+def decode_cursor(model: type[Model], ordering: Sequence[str], cursor: str) -> list[Any]:
+    """The ordering values a cursor carries, checked and typed as the model's fields."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -74,7 +75,8 @@ def _bindable(value: Any) -> Any:
     return value
 
 
-def _after(ordering: Sequence[str], values: list[Any]) -> Q:
+def after(ordering: Sequence[str], values: Sequence[Any]) -> Q:
+    """The rows after `values` in `ordering`."""
     condition = Q(pk__in=[])
     for i, name in enumerate(ordering):
         field = name.lstrip("-")
@@ -89,8 +91,13 @@ def paginate(
 ) -> Page[M]:
     qs = queryset.order_by(*ordering)
     if cursor:
-        qs = qs.filter(_after(ordering, _decode(queryset.model, ordering, cursor)))
-    rows = list(qs[: size + 1])
+        qs = qs.filter(after(ordering, decode_cursor(queryset.model, ordering, cursor)))
+    return page_of(list(qs[: size + 1]), ordering=ordering, size=size)
+
+
+def page_of(rows: list[M], *, ordering: Sequence[str], size: int) -> Page[M]:
+    """A page from up to `size` + 1 rows read in `ordering`: the extra row says there is
+    a next page."""
     items = rows[:size]
     next_cursor = None
     if len(rows) > size:

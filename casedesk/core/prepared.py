@@ -31,7 +31,16 @@ from casedesk.core.dbvalues import SLOW, FieldWriter
 from casedesk.core.fastsql import Statement, fetch_all, row_count, send
 
 M = TypeVar("M", bound=models.Model)
-Kind = type[int] | type[str] | type[date] | type[datetime]
+
+
+class SmallInt(int):
+    """The kind of an argument compared with a column narrower than 64 bits (say a rank,
+    or a PostgreSQL smallint): its placeholders fit that column, where the usual ones would
+    make the ORM find the query empty (out of the column's range) instead of compiling it.
+    Callers pass plain ints."""
+
+
+Kind = type[int] | type[SmallInt] | type[str] | type[date] | type[datetime]
 
 
 class NotPreparable(Exception):
@@ -40,6 +49,8 @@ class NotPreparable(Exception):
 
 def _placeholder(kind: Kind, attempt: int, index: int) -> int | str | date:
     # Values no real row or constant in a query carries.
+    if kind is SmallInt:
+        return 20_000 + attempt * 1_000 + index
     if kind is int:
         return 7_331_000_000_000 + attempt * 1_000 + index
     if kind is str:
@@ -94,7 +105,8 @@ class PreparedQuery:
     def _checked(self, args: Sequence[Any]) -> Sequence[Any]:
         if len(args) != len(self._kinds):
             raise TypeError(f"expected {len(self._kinds)} arguments, got {len(args)}")
-        for index, (value, kind) in enumerate(zip(args, self._kinds, strict=True)):
+        for index, (value, declared) in enumerate(zip(args, self._kinds, strict=True)):
+            kind = int if declared is SmallInt else declared
             # bool is an int and datetime a date, but neither binds as the column expects;
             # a naive datetime is in no zone the database knows.
             if (
@@ -154,6 +166,8 @@ class PreparedQuery:
             return connection.ops.adapt_datefield_value  # type: ignore[no-any-return]
         if kind is datetime:
             return connection.ops.adapt_datetimefield_value  # type: ignore[no-any-return]
+        if kind is SmallInt:
+            return int
         return kind
 
 

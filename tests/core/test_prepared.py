@@ -11,7 +11,7 @@ from django.db.models import Exists
 from django.test.utils import CaptureQueriesContext
 
 from casedesk.cases.models import Case
-from casedesk.core.prepared import NotPreparable, PreparedModelQuery, PreparedQuery
+from casedesk.core.prepared import NotPreparable, PreparedModelQuery, PreparedQuery, SmallInt
 from casedesk.customers.models import ContactRole, Contract
 from tests import factories
 
@@ -76,6 +76,30 @@ def test_annotations_come_beside_the_instances(contact_a: Any, contact_b: Any) -
         (False,),
         (0,),
     )
+
+
+_ranked_after = PreparedQuery(
+    lambda organization_id, rank: (
+        Case.objects.filter(organization_id=organization_id, rank__gt=rank)
+        .order_by("rank")
+        .values_list("rank", flat=False)
+    ),
+    int,
+    SmallInt,
+)
+
+
+@pytest.mark.django_db
+def test_an_argument_for_a_narrow_column_takes_plain_ints(contact_a: Any, product: Any) -> None:
+    # An int placeholder is out of a rank's range: PostgreSQL's ORM would find the query
+    # empty instead of compiling it.
+    for _ in range(3):
+        factories.make_case(contact_a, product)
+    organization_id = contact_a.organization_id
+    assert _ranked_after.rows(organization_id, 1) == [(2,), (3,)]
+    assert _ranked_after.rows(organization_id, 3) == []
+    with pytest.raises(TypeError):
+        _ranked_after.rows(organization_id, True)
 
 
 @pytest.mark.django_db
