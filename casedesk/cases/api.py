@@ -91,7 +91,9 @@ def search_cases(*, user: User, params: CaseListParams) -> Page[CaseRow]:
             code=ErrorCode.INVALID_INPUT,
         )
     ordering = ORDERINGS[params.sort]
-    if not any(getattr(params, name) for name in FILTERS):
+    if params.limit in listing.PREPARED_SIZES and all(
+        getattr(params, name) is None for name in FILTERS
+    ):
         values = decode_cursor(Case, ordering, params.cursor) if params.cursor else None
         rows = listing.plain_page_rows(
             case_scope(user),

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CasesConfig(AppConfig):
@@ -10,3 +13,10 @@ class CasesConfig(AppConfig):
         from casedesk.core import configcache
 
         configcache.track_changes(IntakeField)
+        post_migrate.connect(_restore_search_triggers, sender=self)
+
+
+def _restore_search_triggers(using: str = "default", **kwargs: Any) -> None:
+    from casedesk.cases.search_index import ensure_triggers
+
+    ensure_triggers(using)

@@ -5,7 +5,8 @@ their rank order, page after page. Building and compiling that queryset cost 0.6
 request in process, twice what SQLite needs to run it. Such a page is one query per
 visibility rule (access.CaseScope), ordering, page size and first-or-next page, so each is
 prepared once (core.prepared) and later requests only bind the scope's ids and the
-cursor's values. Requests with filters or a search go through the ORM as before.
+cursor's values. Requests with filters, a search or an unusual page size go through the
+ORM as before.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from casedesk.cases.schemas import CASE_LIST_FIELDS, CaseRow
 from casedesk.core.keyset import after
 from casedesk.core.prepared import Kind, PreparedQuery, SmallInt
 
+# The ORM writes the page size into the SQL, so each size is a query of its own: prepared
+# only for the usual ones, lest a client walking through every size fill the memory.
+PREPARED_SIZES = frozenset({10, 20, 25, 50, 100, 200})
 # (scope kind, ordering, open cases only, page size, with a cursor)
 _Key = tuple[str, tuple[str, ...], bool, int, bool]
 _prepared: dict[_Key, PreparedQuery] = {}

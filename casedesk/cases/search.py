@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from casedesk.cases.models import Case
-from casedesk.cases.search_index import index_backlog
+from casedesk.cases.search_index import catch_up_before_search
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 NUMBER_PREFIX = re.compile(r"\d{4}(-\d{0,6})?")
@@ -60,7 +60,7 @@ def filter_by_text(qs: QuerySet[Case], q: str, *, include_notes: bool) -> QueryS
         query = " & ".join(f"{t}:*" for t in terms)
         matches = RawSQL(PG_SQL[include_notes], (query, query))  # noqa: S611 - literal SQL
     else:
-        index_backlog()
+        catch_up_before_search()
         match = _fts5_query(terms)
         matches = RawSQL(FTS_SQL[include_notes], (match, match))  # noqa: S611 - literal SQL
     return qs.filter(id__in=matches)

@@ -6,7 +6,8 @@ rows are indexed in id order up to a watermark per table (`cases_search_progress
 migration 0013). Rows at or below it are kept current by triggers (edits and deletions, and
 an insert with an id someone chose below it); rows above it wait for `index_backlog()`,
 which the worker runs every minute and every search runs before it reads the index, so a
-search always sees every committed case and message.
+search sees every committed case and message (unless more than a batch waits, when the
+worker is down).
 
 SQLite hands out ids in commit order (one writer at a time, AUTOINCREMENT), so every row
 above the watermark is unindexed and every row at or below it is indexed. PostgreSQL keeps
@@ -15,10 +16,12 @@ its GIN indexes itself; there this module does nothing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
+log = logging.getLogger(__name__)
 BATCH = 2000  # rows per transaction: other writers wait for at most one batch
 
 
@@ -32,6 +35,32 @@ class Source:
     def fts(self) -> str:
         return f"{self.table}_fts"
 
+    @property
+    def watermark(self) -> str:
+        query = "SELECT last_id FROM cases_search_progress WHERE source = "
+        return f"({query}'{self.name}')"
+
+    def triggers(self, *, guarded: bool) -> list[str]:
+        """The triggers that keep indexed rows current; unguarded, those of migration 0004
+        (every row, for an index without a watermark)."""
+        fts, column, table = self.fts, self.column, self.table
+        # Names from SOURCES only, never from input.
+        delete = (
+            f"INSERT INTO {fts}({fts}, rowid, {column}) "  # noqa: S608
+            f"VALUES ('delete', old.id, old.{column});"
+        )
+        add = f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});"  # noqa: S608
+        when_new = f" WHEN new.id <= {self.watermark}" if guarded else ""
+        when_old = f" WHEN old.id <= {self.watermark}" if guarded else ""
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table}{when_new} "
+            f"BEGIN {add} END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table}{when_old} "
+            f"BEGIN {delete} END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {column} ON {table}"
+            f"{when_old} BEGIN {delete} {add} END",
+        ]
+
 
 SOURCES = (
     Source("case", "cases_case", "subject"),
@@ -39,14 +68,38 @@ SOURCES = (
 )
 # One read tells whether there is anything to do: both maxima come from the rowid B-trees.
 BEHIND_SQL = " OR ".join(
-    f"(SELECT coalesce(max(id), 0) FROM {s.table}) > "  # noqa: S608 - names from SOURCES
-    f"(SELECT last_id FROM cases_search_progress WHERE source = '{s.name}')"
+    f"(SELECT coalesce(max(id), 0) FROM {s.table}) > {s.watermark}"  # noqa: S608 - SOURCES
     for s in SOURCES
 )
 
 
+def ensure_triggers(using: str = "default") -> None:
+    """After every migrate: SQLite rebuilds a table for many schema changes (AlterField, a
+    new constraint), which drops its triggers and sets its AUTOINCREMENT counter back to
+    the highest id left. Put both back, so the watermark stays exact."""
+    db = connections[using]
+    if db.vendor != "sqlite" or "cases_search_progress" not in db.introspection.table_names():
+        return
+    with transaction.atomic(using=using), db.cursor() as cursor:
+        for source in SOURCES:
+            for sql in source.triggers(guarded=True):
+                cursor.execute(sql)
+            # Ids must keep growing past the watermark: a new row at or below it would be
+            # left to the insert trigger, above it to the batches, never to neither.
+            cursor.execute(
+                f"UPDATE sqlite_sequence SET seq = max(seq, {source.watermark}) "  # noqa: S608
+                "WHERE name = %s",
+                [source.table],
+            )
+
+
 def _index_batch(source: Source) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
+        # Write first: the batch then holds the write lock from its first read, whatever
+        # transaction mode the connection was configured with.
+        cursor.execute(
+            "UPDATE cases_search_progress SET last_id = last_id WHERE source = %s", [source.name]
+        )
         cursor.execute("SELECT last_id FROM cases_search_progress WHERE source = %s", [source.name])
         (last,) = cursor.fetchone()
         cursor.execute(
@@ -68,8 +121,9 @@ def _index_batch(source: Source) -> int:
         return int(count)
 
 
-def index_backlog() -> int:
-    """Index every case and message committed since the last call; returns how many."""
+def index_backlog(*, max_batches: int | None = None) -> int:
+    """Index what was committed since the last call, up to `max_batches` batches per table
+    (all of it by default); returns how many rows."""
     if connection.vendor != "sqlite":
         return 0
     with connection.cursor() as cursor:
@@ -78,12 +132,24 @@ def index_backlog() -> int:
             return 0
     indexed = 0
     for source in SOURCES:
-        while True:
+        batches = 0
+        while max_batches is None or batches < max_batches:
             count = _index_batch(source)
             indexed += count
+            batches += 1
             if count < BATCH:
                 break
     return indexed
+
+
+def catch_up_before_search() -> None:
+    """A search first indexes what waits (one batch per table: the worker takes a larger
+    backlog). Should the write lock stay taken past the timeout, the search goes on with
+    the index as it is: a slightly stale answer beats an error."""
+    try:
+        index_backlog(max_batches=1)
+    except DatabaseError:
+        log.warning("search index not caught up before a search", exc_info=True)
 
 
 def verify_index() -> None:

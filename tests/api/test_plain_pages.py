@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casedesk.accounts.models import User
+from casedesk.cases import listing
 from casedesk.cases.models import Case
 from tests import factories
 from tests.api.conftest import Api
@@ -29,6 +30,12 @@ def _walk(api: Api, params: dict[str, Any]) -> list[list[str]]:
         cursor = body["next_cursor"]
         if cursor is None:
             return pages
+
+
+@pytest.fixture(autouse=True)
+def _small_pages_are_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages of two, to walk several pages of a few cases on the prepared path.
+    monkeypatch.setattr(listing, "PREPARED_SIZES", frozenset({2}))
 
 
 @pytest.fixture
@@ -83,3 +90,12 @@ def test_a_plain_page_is_one_query(cases: list[Case], api_as: Any, agent: Any) -
             assert api.get("/cases", params).status_code == 200
         reads = [q["sql"] for q in queries.captured_queries if "cases_case" in q["sql"]]
         assert len(reads) == 1, reads
+
+
+def test_only_the_usual_page_sizes_are_prepared(cases: list[Case], api_as: Any, agent: Any) -> None:
+    api = api_as(agent)
+    assert _walk(api, {"limit": 3}) == _walk(api, {"limit": 3, **THROUGH_THE_ORM})
+    _walk(api, {"limit": 2})
+    sizes = {size for _kind, _ordering, _open, size, _cursor in listing._prepared}
+    assert 2 in sizes
+    assert 3 not in sizes  # a page of three went through the ORM

@@ -12,30 +12,15 @@ from typing import Any
 
 from django.db import migrations
 
-SOURCES = (("case", "cases_case", "subject"), ("message", "cases_message", "body"))
+# The trigger definitions live with the code that depends on them: cases.search_index puts
+# them back after any migration that rebuilds the tables.
+from casedesk.cases.search_index import SOURCES, Source
 
 
-def _watermark(name: str) -> str:
-    return f"(SELECT last_id FROM cases_search_progress WHERE source = '{name}')"
 
-
-def _triggers(name: str, table: str, column: str, *, guarded: bool) -> list[str]:
-    fts = f"{table}_fts"
-    delete = f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
-    add = f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});"
-    when_new = f" WHEN new.id <= {_watermark(name)}" if guarded else ""
-    when_old = f" WHEN old.id <= {_watermark(name)}" if guarded else ""
-    return [
-        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table}{when_new} BEGIN {add} END",
-        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table}{when_old} BEGIN {delete} END",
-        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {column} ON {table}{when_old} "
-        f"BEGIN {delete} {add} END",
-    ]
-
-
-def _drop_triggers(schema_editor: Any, table: str) -> None:
+def _drop_triggers(schema_editor: Any, source: Source) -> None:
     for suffix in ("ai", "ad", "au"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {source.fts}_{suffix}")
 
 
 def forward(apps: Any, schema_editor: Any) -> None:
@@ -45,26 +30,26 @@ def forward(apps: Any, schema_editor: Any) -> None:
         "CREATE TABLE cases_search_progress "
         "(source TEXT NOT NULL PRIMARY KEY, last_id INTEGER NOT NULL) WITHOUT ROWID"
     )
-    for name, table, column in SOURCES:
+    for source in SOURCES:
         schema_editor.execute(
             "INSERT INTO cases_search_progress (source, last_id) "
-            f"SELECT '{name}', coalesce(max(id), 0) FROM {table}"  # noqa: S608
+            f"SELECT '{source.name}', coalesce(max(id), 0) FROM {source.table}"  # noqa: S608
         )
-        _drop_triggers(schema_editor, table)
-        for sql in _triggers(name, table, column, guarded=True):
+        _drop_triggers(schema_editor, source)
+        for sql in source.triggers(guarded=True):
             schema_editor.execute(sql)
 
 
 def backward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "sqlite":
         return
-    for name, table, column in SOURCES:
+    for source in SOURCES:
         schema_editor.execute(
-            f"INSERT INTO {table}_fts (rowid, {column}) "  # noqa: S608
-            f"SELECT id, {column} FROM {table} WHERE id > {_watermark(name)}"
+            f"INSERT INTO {source.fts} (rowid, {source.column}) "  # noqa: S608
+            f"SELECT id, {source.column} FROM {source.table} WHERE id > {source.watermark}"
         )
-        _drop_triggers(schema_editor, table)
-        for sql in _triggers(name, table, column, guarded=False):
+        _drop_triggers(schema_editor, source)
+        for sql in source.triggers(guarded=False):
             schema_editor.execute(sql)
     schema_editor.execute("DROP TABLE cases_search_progress")
 
