@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -7,6 +8,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from casedesk.core import maintenance
+        from casedesk.core import maintenance, pgtimes
 
         post_migrate.connect(maintenance.after_migrate, sender=self)
+        connection_created.connect(pgtimes.use_native_timestamps)
