@@ -66,8 +66,8 @@ SOURCES = (
     Source("case", "cases_case", "subject"),
     Source("message", "cases_message", "body"),
 )
-# One read tells whether there is anything to do: both maxima come from the rowid B-trees.
-BEHIND_SQL = " OR ".join(
+# One read tells which tables have rows waiting: both maxima come from the rowid B-trees.
+BEHIND_SQL = ", ".join(
     f"(SELECT coalesce(max(id), 0) FROM {s.table}) > {s.watermark}"  # noqa: S608 - SOURCES
     for s in SOURCES
 )
@@ -95,12 +95,13 @@ def ensure_triggers(using: str = "default") -> None:
 
 def _index_batch(source: Source) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
-        # Write first: the batch then holds the write lock from its first read, whatever
-        # transaction mode the connection was configured with.
+        # Read by a write: the batch then holds the write lock from its first statement,
+        # whatever transaction mode the connection was configured with.
         cursor.execute(
-            "UPDATE cases_search_progress SET last_id = last_id WHERE source = %s", [source.name]
+            "UPDATE cases_search_progress SET last_id = last_id WHERE source = %s "
+            "RETURNING last_id",
+            [source.name],
         )
-        cursor.execute("SELECT last_id FROM cases_search_progress WHERE source = %s", [source.name])
         (last,) = cursor.fetchone()
         cursor.execute(
             f"SELECT max(id), count(*) FROM (SELECT id FROM {source.table} "  # noqa: S608
@@ -128,10 +129,9 @@ def index_backlog(*, max_batches: int | None = None) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {BEHIND_SQL}")
-        if not cursor.fetchone()[0]:
-            return 0
+        behind = cursor.fetchone()
     indexed = 0
-    for source in SOURCES:
+    for source in (source for source, waits in zip(SOURCES, behind, strict=True) if waits):
         batches = 0
         while max_batches is None or batches < max_batches:
             count = _index_batch(source)
